@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "xcserver",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "xcserver", targets: ["XCServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    ],
+    targets: [
+        /// Domain types, XC wire types, the SQLite store and its migrations.
+        .target(
+            name: "XCModels",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The upstream XC client and the catalog importer.
+        .target(
+            name: "Sync",
+            dependencies: [
+                "XCModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// A real XC provider on loopback, serving `fixtures/` (and generated catalogs) with Range support.
+        /// Used by tests, `xcserver demo` and the benchmark.
+        .target(
+            name: "FixtureProvider",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// HTTP routes, the connection-slot core, the streaming proxy and the CLI.
+        .executableTarget(
+            name: "XCServer",
+            dependencies: [
+                "XCModels",
+                "Sync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            exclude: ["Slots"]
+        ),
+        .testTarget(
+            name: "FixtureProviderTests",
+            dependencies: [
+                "FixtureProvider",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "XCServerTests",
+            dependencies: [
+                "XCServer",
+                "XCModels",
+                "Sync",
+                "FixtureProvider",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ]
+)

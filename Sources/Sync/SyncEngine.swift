@@ -1,0 +1,234 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Logging
+import XCModels
+
+public struct SyncOptions: Sendable {
+    /// Mark stale even when the stale guard would refuse (the provider really dropped that much).
+    public var force = false
+    /// Delete stale relations, and titles left without any, after the run.
+    public var prune = false
+    /// Fetch episodes (`get_series_info`) of new and changed series.
+    public var episodes = true
+    /// The stale guard: refuse to stale more than this fraction of an account's live titles of a kind.
+    public var maxStaleFraction = 0.5
+    public var batchSize = 2000
+
+    public init(force: Bool = false, prune: Bool = false, episodes: Bool = true) {
+        self.force = force
+        self.prune = prune
+        self.episodes = episodes
+    }
+}
+
+public enum SyncEngineError: Error, Sendable, CustomStringConvertible {
+    case unknownAccount(String)
+    case unknownSeries(Int64)
+
+    public var description: String {
+        switch self {
+        case .unknownAccount(let name): return "no account named '\(name)' (see `xcserver account list`)"
+        case .unknownSeries(let id): return "no series relation \(id)"
+        }
+    }
+}
+
+/// Imports provider catalogs into the store: categories, movies, series, then episodes.
+///
+/// Accounts sync one after another, highest priority first, so that a title present in several
+/// accounts is first created from (and keeps the public id of) the preferred account. A failing
+/// account is reported and skipped; what it imported before failing stays.
+public final class SyncEngine: Sendable {
+    public let store: Store
+    public let http: HTTPClient
+    public let gates: ProviderGates
+    let logger: Logger
+
+    public init(store: Store, http: HTTPClient, gates: ProviderGates, logger: Logger = Logger(label: "xcserver.sync")) {
+        self.store = store
+        self.http = http
+        self.gates = gates
+        self.logger = logger
+    }
+
+    public func client(for account: Account) -> ProviderClient {
+        ProviderClient(account: account, http: http, gate: gates.gate(for: account.id!))
+    }
+
+    public func run(accountName: String? = nil, options: SyncOptions = SyncOptions()) async throws -> SyncReport {
+        let started = ContinuousClock.now
+        var accounts = try await store.accounts().filter(\.enabled)
+        if let accountName {
+            accounts = accounts.filter { $0.name == accountName }
+            if accounts.isEmpty { throw SyncEngineError.unknownAccount(accountName) }
+        }
+        var report = SyncReport()
+        for account in accounts {
+            report.accounts.append(await sync(account, options: options))
+        }
+        try await store.recomputePreferredRelations()
+        if options.prune { report.pruned = try await prune() }
+        report.seconds = started.duration(to: .now).seconds
+        return report
+    }
+
+    private func sync(_ account: Account, options: SyncOptions) async -> AccountSyncReport {
+        let started = ContinuousClock.now
+        var report = AccountSyncReport(account: account.name)
+        let client = client(for: account)
+        logger.info("[sync] \(account.name): started")
+        do {
+            var categories = SyncCounts()
+            let movieCategories = try await importCategories(client, action: "get_vod_categories", kind: .movie, counts: &categories)
+            report.kinds["categories"] = categories
+            report.kinds["movies"] = try await importList(MovieItem.self, client, action: "get_vod_streams", categories: movieCategories, options: options)
+            let seriesCategories = try await importCategories(client, action: "get_series_categories", kind: .series, counts: &categories)
+            report.kinds["categories"] = categories
+            report.kinds["series"] = try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options)
+            if options.episodes {
+                report.kinds["episodes"] = try await importEpisodes(client)
+            }
+        } catch {
+            report.error = String(describing: error)
+            logger.error("[sync] \(account.name): failed: \(report.error!)")
+        }
+        report.seconds = started.duration(to: .now).seconds
+        logger.info("[sync] \(account.name): done in \(String(format: "%.2f", report.seconds)) s")
+        return report
+    }
+
+    private func importCategories(_ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts) async throws -> [String: Int64] {
+        var raws: [[UInt8]] = []
+        try await client.streamList(action: action) { raws += $0 }
+        let items = raws
+        let accountID = client.account.id!
+        let now = Self.now
+        let result = try await store.pool.write { db in
+            try CategoryImport.run(items, kind: kind, accountID: accountID, now: now, db: db)
+        }
+        counts.add(result.counts)
+        return result.map
+    }
+
+    private func importList<Item: ListItem>(
+        _: Item.Type, _ client: ProviderClient, action: String, categories: [String: Int64], options: SyncOptions
+    ) async throws -> SyncCounts {
+        let accountID = client.account.id!
+        let now = Self.now
+        let logger = logger
+        var importer = try await store.pool.read { db in
+            try TitleListImport<Item>(db: db, accountID: accountID, categories: categories, now: now, logger: logger)
+        }
+        // Each batch commits on its own: a list cut off half-way keeps what arrived; staleness waits for the end.
+        let count = try await client.streamList(action: action, batchSize: options.batchSize) { batch in
+            importer = try await store.pool.write { [importer] db in
+                var importer = importer
+                try importer.importBatch(batch, db: db)
+                return importer
+            }
+        }
+        logger.debug("[sync] \(client.account.name): \(action) listed \(count) items")
+        importer = try await store.pool.write { [importer] db in
+            var importer = importer
+            try importer.finish(db: db, force: options.force, maxStaleFraction: options.maxStaleFraction)
+            return importer
+        }
+        return importer.counts
+    }
+
+    /// Series whose episodes were never fetched, or whose `last_modified` changed since.
+    private func importEpisodes(_ client: ProviderClient) async throws -> SyncCounts {
+        let accountID = client.account.id!
+        let due = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, series_id, provider_series_id, last_modified FROM series_relation
+                WHERE account_id = ? AND stale = 0 AND (info_fetched_at IS NULL OR info_last_modified IS NOT last_modified)
+                ORDER BY id
+                """, arguments: [accountID]).map {
+                SeriesToFetch(relationID: $0[0], seriesID: $0[1], accountID: accountID, providerSeriesID: $0[2], lastModified: $0[3])
+            }
+        }
+        var counts = SyncCounts()
+        var failures = 0
+        try await withThrowingTaskGroup(of: Result<SyncCounts, any Error>.self) { group in
+            var pending = due[...]
+            func startNext() {
+                guard let series = pending.popFirst() else { return }
+                group.addTask {
+                    do { return .success(try await self.fetchEpisodes(series, client: client, urgent: false)) } catch { return .failure(error) }
+                }
+            }
+            for _ in 0..<client.gate.maxConcurrent { startNext() }
+            while let result = try await group.next() {
+                switch result {
+                case .success(let done): counts.add(done)
+                case .failure(let error):
+                    failures += 1
+                    counts.skip("get_series_info failed")
+                    logger.warning("[sync] \(client.account.name): episodes of a series failed: \(error)")
+                }
+                startNext()
+            }
+        }
+        if !due.isEmpty && failures == due.count {
+            throw ProviderError.unreachable("every get_series_info call failed (\(failures))")
+        }
+        return counts
+    }
+
+    /// Fetches and imports one series' episodes. `urgent` when a client is waiting for them.
+    public func fetchEpisodes(_ series: SeriesToFetch, client: ProviderClient, urgent: Bool) async throws -> SyncCounts {
+        let info = try await client.fetchObject(action: "get_series_info", parameters: [("series_id", String(series.providerSeriesID))], urgent: urgent)
+        let now = Self.now
+        let logger = logger
+        return try await store.pool.write { db in
+            let counts = try EpisodeImport.run(info, series: series, now: now, db: db, logger: logger)
+            try Store.recomputePreferredEpisodes(db, seriesID: series.seriesID)
+            return counts
+        }
+    }
+
+    /// The series relations of a title whose episodes were never fetched (for on-demand fetching when a
+    /// client opens the series before the sync got to it), preferred account first.
+    public func unfetchedRelations(ofSeries seriesID: Int64) async throws -> [(Account, SeriesToFetch)] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT sr.id, sr.series_id, sr.account_id, sr.provider_series_id, sr.last_modified, a.*
+                FROM series_relation sr JOIN account a ON a.id = sr.account_id
+                WHERE sr.series_id = ? AND sr.stale = 0 AND a.enabled = 1 AND sr.info_fetched_at IS NULL
+                ORDER BY a.priority DESC, a.id
+                """, arguments: [seriesID]).map { row in
+                (try Account(row: row.scopes["account"] ?? row),
+                 SeriesToFetch(relationID: row[0], seriesID: row[1], accountID: row[2], providerSeriesID: row[3], lastModified: row[4]))
+            }
+        }
+    }
+
+    /// Deletes stale relations (stale for at least `olderThan` seconds when given) and the titles and
+    /// episodes left without any relation. Returns the number of relations deleted.
+    public func prune(staleFor seconds: Int64 = 0) async throws -> Int {
+        let cutoff = Self.now - seconds
+        return try await store.pool.write { db in
+            var deleted = 0
+            for table in ["episode_relation", "movie_relation", "series_relation"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE stale = 1 AND stale_since <= ?", arguments: [cutoff])
+                deleted += db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM movie WHERE NOT EXISTS (SELECT 1 FROM movie_relation r WHERE r.movie_id = movie.id)")
+            try db.execute(sql: "DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = series.id)")
+            try db.execute(sql: "DELETE FROM episode WHERE NOT EXISTS (SELECT 1 FROM episode_relation r WHERE r.episode_id = episode.id)")
+            try Store.recomputePreferredRelations(db)
+            return deleted
+        }
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,175 @@
+import GRDB
+
+/// The schema, as an append-only list of migrations: a database written by any earlier xcserver opens
+/// and upgrades in place. Never edit a migration that has shipped; add the next one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts, users, catalog") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// Titles (`movie`, `series`, `episode`) carry identity and the public id handed to clients; what a
+    /// provider says about a title lives on its relation rows, one per (account, provider id). The
+    /// title's `preferred_relation_id` is the relation clients see (highest account priority among live
+    /// relations), recomputed in bulk after each sync and account change; NULL means "not served".
+    private static let v1 = """
+        CREATE TABLE account (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            base_url TEXT NOT NULL,
+            username TEXT NOT NULL,
+            password TEXT NOT NULL,
+            max_connections INTEGER NOT NULL DEFAULT 1 CHECK (max_connections >= 1),
+            priority INTEGER NOT NULL DEFAULT 0,
+            enabled BOOLEAN NOT NULL DEFAULT 1,
+            user_agent TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE user (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password TEXT NOT NULL,
+            max_connections INTEGER NOT NULL DEFAULT 1 CHECK (max_connections >= 1),
+            enabled BOOLEAN NOT NULL DEFAULT 1,
+            expires_at INTEGER,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE category (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            UNIQUE (kind, name)
+        );
+        CREATE TABLE account_category (
+            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            provider_category_id TEXT NOT NULL,
+            category_id INTEGER NOT NULL REFERENCES category(id) ON DELETE CASCADE,
+            enabled BOOLEAN NOT NULL DEFAULT 1,
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (account_id, kind, provider_category_id)
+        );
+        CREATE INDEX account_category_by_category ON account_category(category_id);
+
+        CREATE TABLE movie (
+            id INTEGER PRIMARY KEY,
+            public_id INTEGER NOT NULL UNIQUE,
+            tmdb TEXT,
+            imdb TEXT,
+            name_key TEXT NOT NULL,
+            year INTEGER,
+            preferred_relation_id INTEGER,
+            detail TEXT,
+            detail_fetched_at INTEGER
+        );
+        CREATE INDEX movie_by_tmdb ON movie(tmdb) WHERE tmdb IS NOT NULL;
+        CREATE INDEX movie_by_imdb ON movie(imdb) WHERE imdb IS NOT NULL;
+        CREATE INDEX movie_by_name ON movie(name_key, year);
+        CREATE TABLE movie_relation (
+            id INTEGER PRIMARY KEY,
+            movie_id INTEGER NOT NULL REFERENCES movie(id) ON DELETE CASCADE,
+            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+            stream_id INTEGER NOT NULL,
+            container_extension TEXT NOT NULL,
+            category_id INTEGER,
+            category_ids TEXT NOT NULL DEFAULT '[]',
+            name TEXT NOT NULL,
+            stream_icon TEXT NOT NULL,
+            rating TEXT NOT NULL,
+            rating_5based REAL NOT NULL,
+            added TEXT NOT NULL,
+            is_adult TEXT NOT NULL,
+            tmdb TEXT NOT NULL,
+            trailer TEXT NOT NULL,
+            extra TEXT NOT NULL,
+            content_hash INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            stale BOOLEAN NOT NULL DEFAULT 0,
+            stale_since INTEGER,
+            UNIQUE (account_id, stream_id)
+        );
+        CREATE INDEX movie_relation_by_movie ON movie_relation(movie_id);
+
+        CREATE TABLE series (
+            id INTEGER PRIMARY KEY,
+            public_id INTEGER NOT NULL UNIQUE,
+            tmdb TEXT,
+            imdb TEXT,
+            name_key TEXT NOT NULL,
+            year INTEGER,
+            preferred_relation_id INTEGER
+        );
+        CREATE INDEX series_by_tmdb ON series(tmdb) WHERE tmdb IS NOT NULL;
+        CREATE INDEX series_by_imdb ON series(imdb) WHERE imdb IS NOT NULL;
+        CREATE INDEX series_by_name ON series(name_key, year);
+        CREATE TABLE series_relation (
+            id INTEGER PRIMARY KEY,
+            series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+            provider_series_id INTEGER NOT NULL,
+            category_id INTEGER,
+            category_ids TEXT NOT NULL DEFAULT '[]',
+            name TEXT NOT NULL,
+            cover TEXT NOT NULL,
+            plot TEXT NOT NULL,
+            "cast" TEXT NOT NULL,
+            director TEXT NOT NULL,
+            genre TEXT NOT NULL,
+            release_date TEXT NOT NULL,
+            last_modified TEXT NOT NULL,
+            rating TEXT NOT NULL,
+            rating_5based REAL NOT NULL,
+            backdrop_path TEXT NOT NULL DEFAULT '[]',
+            youtube_trailer TEXT NOT NULL,
+            tmdb TEXT NOT NULL,
+            episode_run_time TEXT NOT NULL,
+            extra TEXT NOT NULL,
+            content_hash INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            stale BOOLEAN NOT NULL DEFAULT 0,
+            stale_since INTEGER,
+            seasons TEXT NOT NULL DEFAULT '[]',
+            info_last_modified TEXT,
+            info_fetched_at INTEGER,
+            UNIQUE (account_id, provider_series_id)
+        );
+        CREATE INDEX series_relation_by_series ON series_relation(series_id);
+
+        CREATE TABLE episode (
+            id INTEGER PRIMARY KEY,
+            public_id INTEGER NOT NULL UNIQUE,
+            series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+            season INTEGER NOT NULL,
+            episode_num INTEGER NOT NULL,
+            preferred_relation_id INTEGER,
+            UNIQUE (series_id, season, episode_num)
+        );
+        CREATE TABLE episode_relation (
+            id INTEGER PRIMARY KEY,
+            episode_id INTEGER NOT NULL REFERENCES episode(id) ON DELETE CASCADE,
+            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+            series_relation_id INTEGER NOT NULL REFERENCES series_relation(id) ON DELETE CASCADE,
+            stream_id INTEGER NOT NULL,
+            container_extension TEXT NOT NULL,
+            title TEXT NOT NULL,
+            added TEXT NOT NULL,
+            custom_sid TEXT NOT NULL,
+            direct_source TEXT NOT NULL,
+            info TEXT NOT NULL DEFAULT '{}',
+            extra TEXT NOT NULL,
+            content_hash INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            stale BOOLEAN NOT NULL DEFAULT 0,
+            stale_since INTEGER,
+            UNIQUE (account_id, stream_id)
+        );
+        CREATE INDEX episode_relation_by_episode ON episode_relation(episode_id);
+        CREATE INDEX episode_relation_by_series_relation ON episode_relation(series_relation_id);
+        """
+}

@@ -1,0 +1,83 @@
+import GRDB
+
+/// Errors a user can act on when changing accounts and users.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(ValidationError)
+    case duplicate(field: String, value: String)
+    case notFound(what: String, key: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let error): return "invalid \(error.field): \(error.message)"
+        case .duplicate(let field, let value): return "\(field) '\(value)' is already taken"
+        case .notFound(let what, let key): return "no \(what) '\(key)'"
+        }
+    }
+}
+
+extension Store {
+    @discardableResult
+    public func addAccount(_ account: Account) async throws -> Account {
+        do { try account.validate() } catch { throw StoreError.invalid(error) }
+        return try await pool.write { db in
+            if try Account.filter(Column("name") == account.name).fetchCount(db) > 0 {
+                throw StoreError.duplicate(field: "name", value: account.name)
+            }
+            var inserted = account
+            try inserted.insert(db)
+            return inserted
+        }
+    }
+
+    /// All accounts, highest priority first: the order stream admission tries them in.
+    public func accounts() async throws -> [Account] {
+        try await pool.read { db in try Account.fetchAll(db, sql: "SELECT * FROM account ORDER BY priority DESC, id") }
+    }
+
+    public func account(named name: String) async throws -> Account? {
+        try await pool.read { db in try Account.filter(Column("name") == name).fetchOne(db) }
+    }
+
+    public func account(id: Int64) async throws -> Account? {
+        try await pool.read { db in try Account.fetchOne(db, key: id) }
+    }
+
+    /// Saves an edited account and re-chooses which relation every title shows, since priority and
+    /// `enabled` decide that.
+    public func updateAccount(_ account: Account) async throws {
+        do { try account.validate() } catch { throw StoreError.invalid(error) }
+        try await pool.write { db in
+            if try Account.filter(Column("name") == account.name && Column("id") != account.id).fetchCount(db) > 0 {
+                throw StoreError.duplicate(field: "name", value: account.name)
+            }
+            try account.update(db)
+            try Self.recomputePreferredRelations(db)
+        }
+    }
+
+    @discardableResult
+    public func addUser(_ user: User) async throws -> User {
+        do { try user.validate() } catch { throw StoreError.invalid(error) }
+        return try await pool.write { db in
+            if try User.filter(Column("username") == user.username).fetchCount(db) > 0 {
+                throw StoreError.duplicate(field: "username", value: user.username)
+            }
+            var inserted = user
+            try inserted.insert(db)
+            return inserted
+        }
+    }
+
+    public func users() async throws -> [User] {
+        try await pool.read { db in try User.order(Column("id")).fetchAll(db) }
+    }
+
+    /// The user for these credentials when the login may be used now (enabled, not expired).
+    public func authenticate(username: String, password: String) async throws -> User? {
+        let user = try await pool.read { db in
+            try User.filter(Column("username") == username).fetchOne(db)
+        }
+        guard let user, user.password == password, user.isActive() else { return nil }
+        return user
+    }
+}

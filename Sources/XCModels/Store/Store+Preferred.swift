@@ -1,0 +1,42 @@
+import GRDB
+
+extension Store {
+    /// Chooses, for every title, the relation clients see: live (not stale), on an enabled account, in a
+    /// category that account has not disabled; highest account priority first, then the older account,
+    /// then the older relation. A title with no such relation gets NULL and is not served.
+    ///
+    /// One bulk statement per table is cheaper than keeping this right row by row during an import, and it
+    /// makes the choice a pure function of the relations, so it cannot drift.
+    public static func recomputePreferredRelations(_ db: Database) throws {
+        for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
+            try db.execute(sql: """
+                UPDATE \(title) SET preferred_relation_id = (
+                    SELECT r.id FROM \(relation) r JOIN account a ON a.id = r.account_id
+                    WHERE r.\(key) = \(title).id AND r.stale = 0 AND a.enabled = 1
+                      AND NOT EXISTS (SELECT 1 FROM account_category ac
+                                      WHERE ac.account_id = r.account_id AND ac.category_id = r.category_id
+                                        AND ac.enabled = 0)
+                    ORDER BY a.priority DESC, a.id, r.id LIMIT 1)
+                """)
+        }
+        try recomputePreferredEpisodes(db, seriesID: nil)
+    }
+
+    /// The episode part of `recomputePreferredRelations`, optionally for one series only (after an
+    /// on-demand fetch of its episodes).
+    public static func recomputePreferredEpisodes(_ db: Database, seriesID: Int64?) throws {
+        try db.execute(sql: """
+            UPDATE episode SET preferred_relation_id = (
+                SELECT r.id FROM episode_relation r
+                JOIN account a ON a.id = r.account_id
+                JOIN series_relation sr ON sr.id = r.series_relation_id
+                WHERE r.episode_id = episode.id AND r.stale = 0 AND sr.stale = 0 AND a.enabled = 1
+                ORDER BY a.priority DESC, a.id, r.id LIMIT 1)
+            WHERE ?1 IS NULL OR series_id = ?1
+            """, arguments: [seriesID])
+    }
+
+    public func recomputePreferredRelations() async throws {
+        try await pool.write { db in try Self.recomputePreferredRelations(db) }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import GRDB
+
+/// The embedded SQLite database: one file, WAL, so the API keeps reading while a sync writes.
+public final class Store: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync is durable across process crashes, which is what a home server needs.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try Migrations.migrator.migrate(pool)
+    }
+
+    /// The default database file: `$XC_DB`, else `xcserver.sqlite` in the working directory.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["XC_DB"] ?? "xcserver.sqlite"
+    }
+}

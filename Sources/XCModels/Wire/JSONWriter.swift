@@ -1,0 +1,155 @@
+/// Writes JSON by hand, field by field, into a byte buffer.
+///
+/// XC clients are strict about *types* (which fields are strings, which numbers) and crash on `null`;
+/// writing each field explicitly makes the wire format exactly what `xtream-api.md` documents, and is
+/// far cheaper than `JSONEncoder` for a 100,000-title list streamed in chunks.
+public struct JSONWriter: Sendable {
+    public var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 64 * 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func beginObject() {
+        separator()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separator()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Starts a member; the value written next belongs to it.
+    public mutating func key(_ key: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    /// A member whose name is only known at run time (season numbers as keys).
+    public mutating func dynamicKey(_ key: String) {
+        separator()
+        writeQuoted(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ value: String) {
+        separator()
+        writeQuoted(value)
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int64) {
+        separator()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int) { int(Int64(value)) }
+
+    /// A number as clients expect it: `4.35`, or `4` for a whole value; never NaN or infinity.
+    public mutating func double(_ value: Double) {
+        separator()
+        if !value.isFinite {
+            bytes.append(UInt8(ascii: "0"))
+        } else if value == value.rounded(), abs(value) < 1e15 {
+            bytes.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separator()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
+    /// Pre-encoded JSON (a stored `[1,2]` or `{}`), trusted to be valid.
+    public mutating func raw(_ json: String) {
+        separator()
+        bytes.append(contentsOf: json.utf8)
+        needsComma = true
+    }
+
+    public mutating func member(_ key: StaticString, _ value: String) {
+        self.key(key)
+        string(value)
+    }
+
+    public mutating func member(_ key: StaticString, _ value: Int64) {
+        self.key(key)
+        int(value)
+    }
+
+    public mutating func member(_ key: StaticString, _ value: Int) {
+        self.key(key)
+        int(Int64(value))
+    }
+
+    public mutating func member(_ key: StaticString, _ value: Double) {
+        self.key(key)
+        double(value)
+    }
+
+    public mutating func member(_ key: StaticString, raw json: String) {
+        self.key(key)
+        raw(json)
+    }
+
+    /// Continues a list begun in an earlier chunk: the next value gets its separating comma.
+    public mutating func continueList() {
+        needsComma = true
+    }
+
+    /// Empties the buffer (after handing it to the response), keeping its capacity.
+    public mutating func drain() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
+    }
+
+    private mutating func separator() {
+        if needsComma {
+            bytes.append(UInt8(ascii: ","))
+            needsComma = false
+        }
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private mutating func writeQuoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,21 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the HTTP application: the XC API (`player_api.php`, `get.php`, `xmltv.php`) and, in later
+/// parts, the stream paths and the admin API. Used by `serve`, `demo` and the tests alike.
+func buildApplication(
+    services: AppServices,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: XCRequestContext.self)
+    PlayerAPIController(services: services).register(on: router)
+    PlaylistController(services: services).register(on: router)
+    router.get("health") { _, _ in "ok\n" }
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "xcserver"),
+        onServerRunning: onServerRunning,
+        logger: services.logger
+    )
+}

@@ -1,0 +1,11 @@
+/// How `serve` was asked to run.
+struct ServerConfig: Sendable {
+    var host = "0.0.0.0"
+    var port = 8080
+    /// What `server_info.url`/`port` tell clients; taken from each request's Host header when nil, which
+    /// is right behind most home setups (the client reached us by that name).
+    var publicHost: String?
+    var publicPort: Int?
+    /// How long a client may wait on an on-demand `get_series_info` fetch before getting what is stored.
+    var onDemandBudget: Duration = .seconds(3)
+}

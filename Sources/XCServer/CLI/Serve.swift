@@ -1,0 +1,31 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import XCModels
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the XC API and streams.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "TCP port to listen on.")
+    var port: Int = 8080
+
+    @Option(help: "Address to listen on.")
+    var host: String = "0.0.0.0"
+
+    @Option(help: "Host name clients are told to use for streams (default: the Host they connected with).")
+    var publicHost: String?
+
+    @Option(help: "Port clients are told to use for streams (default: the port they connected to).")
+    var publicPort: Int?
+
+    func run() async throws {
+        let logger = common.bootstrapLogging()
+        let store = try common.openStore()
+        let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort)
+        let services = AppServices(config: config, store: store, logger: logger)
+        logger.info("[api] serving \(store.path) on http://\(host):\(port)")
+        try await buildApplication(services: services).runService()
+    }
+}

@@ -1,0 +1,75 @@
+import Hummingbird
+import Logging
+import XCModels
+
+/// `player_api.php`: login and every catalog action clients call.
+///
+/// Client mistakes never produce a 5xx: unknown actions answer `[]` (as panels do), unknown ids answer
+/// the empty shapes of `xtream-api.md`, wrong credentials `{"user_info":{"auth":0}}`.
+struct PlayerAPIController: Sendable {
+    let services: AppServices
+
+    func register(on router: Router<XCRequestContext>) {
+        router.get("player_api.php") { request, context in try await handle(request, context) }
+        router.post("player_api.php") { request, context in try await handle(request, context) }
+    }
+
+    func handle(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+        let query = await XCQuery.from(request, context: context)
+        guard let user = try await services.store.authenticate(username: query.username, password: query.password) else {
+            services.logger.info("[api] rejected login for '\(query.username)' from \(context.clientIP)")
+            return .json(AuthAnswer.rejected)
+        }
+        let action = query["action"] ?? ""
+        services.logger.debug("[api] \(user.username) \(action.isEmpty ? "login" : action)")
+        let store = services.store
+        switch action {
+        case "":
+            return .json(AuthAnswer.write(
+                user: user, activeConnections: services.activeConnections(userID: user.id!),
+                server: ServerAddress.from(request, config: services.config)))
+        case "get_vod_categories":
+            return .json(try await CatalogLists.categories(kind: .movie, store: store))
+        case "get_series_categories":
+            return .json(try await CatalogLists.categories(kind: .series, store: store))
+        case "get_live_categories", "get_live_streams":
+            // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
+            return .json(Array("[]".utf8))
+        case "get_vod_streams":
+            return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
+                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id")))
+        case "get_series":
+            return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
+                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id")))
+        case "get_vod_info":
+            return try await vodInfo(query)
+        case "get_series_info":
+            return try await seriesInfo(query)
+        case "get_short_epg", "get_simple_data_table":
+            return .json(Array(#"{"epg_listings":[]}"#.utf8))
+        default:
+            services.logger.debug("[api] unknown action '\(action)' answered with []")
+            return .json(Array("[]".utf8))
+        }
+    }
+
+    private func vodInfo(_ query: XCQuery) async throws -> Response {
+        guard let id = query.int("vod_id"), let found = try await VodInfoAnswer.answer(publicID: id, store: services.store) else {
+            return .json(VodInfoAnswer.unknown)
+        }
+        if let missing = found.missingDetail, let account = try await services.store.account(id: missing.accountID) {
+            services.details.request(movieID: missing.movieID, account: account, streamID: missing.streamID)
+        }
+        return .json(found.bytes)
+    }
+
+    private func seriesInfo(_ query: XCQuery) async throws -> Response {
+        guard let id = query.int("series_id"), let series = try await SeriesInfoAnswer.lookup(publicID: id, store: services.store) else {
+            return .json(SeriesInfoAnswer.unknown)
+        }
+        if series.unfetched {
+            await services.episodes.fetch(seriesID: series.seriesID, budget: services.config.onDemandBudget)
+        }
+        return .json(try await SeriesInfoAnswer.answer(publicID: id, store: services.store) ?? SeriesInfoAnswer.unknown)
+    }
+}

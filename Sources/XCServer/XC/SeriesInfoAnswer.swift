@@ -1,0 +1,126 @@
+import GRDB
+import Sync
+import XCModels
+
+/// `get_series_info`: the series, its seasons and its episodes, each episode listed once with the
+/// public id (the preferred account's stream id) that `/series/U/P/ID.EXT` resolves.
+enum SeriesInfoAnswer {
+    static let unknown: [UInt8] = Array(#"{"seasons":[],"info":{},"episodes":{}}"#.utf8)
+
+    /// The row id of a served series, and whether any of its relations still lacks fetched episodes.
+    static func lookup(publicID: Int64, store: Store) async throws -> (seriesID: Int64, unfetched: Bool)? {
+        try await store.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT s.id, EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = s.id AND r.stale = 0 AND r.info_fetched_at IS NULL)
+                FROM series s WHERE s.public_id = ? AND s.preferred_relation_id IS NOT NULL
+                """, arguments: [publicID])
+            else { return nil }
+            return (row[0], row[1])
+        }
+    }
+
+    static func answer(publicID: Int64, store: Store) async throws -> [UInt8]? {
+        try await store.pool.read { db in
+            guard let series = try Row.fetchOne(db, sql: """
+                SELECT s.id, r.seasons, \(CatalogLists.seriesColumns)
+                FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id WHERE s.public_id = ?
+                """, arguments: [publicID])
+            else { return nil }
+            let episodes = try Row.fetchAll(db, sql: """
+                SELECT e.public_id, e.season, e.episode_num, r.container_extension, r.title, r.added, r.custom_sid,
+                       r.direct_source, r.info
+                FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
+                WHERE e.series_id = ? ORDER BY e.season, e.episode_num
+                """, arguments: [series[0] as Int64])
+            let bySeason = Dictionary(grouping: episodes, by: { $0[1] as Int })
+            let cover = series[3] as String
+
+            var json = JSONWriter(capacity: 4096 + episodes.count * 512)
+            json.beginObject()
+            json.key("seasons")
+            writeSeasons(&json, stored: series[1] as String, episodeCounts: bySeason.mapValues(\.count), cover: cover)
+            json.key("info")
+            json.beginObject()
+            json.member("name", series[2] as String)
+            CatalogLists.writeSeriesFields(&json, row: series, offset: 2)
+            json.endObject()
+            json.key("episodes")
+            json.beginObject()
+            for season in bySeason.keys.sorted() {
+                json.dynamicKey(String(season))
+                json.beginArray()
+                for episode in bySeason[season]! { writeEpisode(&json, episode, cover: cover) }
+                json.endArray()
+            }
+            json.endObject()
+            json.endObject()
+            return json.bytes
+        }
+    }
+
+    /// The provider's seasons, normalized, plus one synthesized entry for every season that has
+    /// episodes but no provider entry (providers often send `seasons: []`).
+    private static func writeSeasons(_ json: inout JSONWriter, stored: String, episodeCounts: [Int: Int], cover: String) {
+        let provided = ((try? ProviderValue.parse(stored))?.array ?? []).compactMap(\.object).map(ProviderObject.init)
+        var written = Set<Int>()
+        json.beginArray()
+        for season in provided {
+            guard let number = season.int("season_number", "season") else { continue }
+            guard written.insert(number).inserted else { continue }
+            let seasonCover = season.string("cover", "cover_big")
+            json.beginObject()
+            json.member("air_date", season.string("air_date"))
+            json.member("episode_count", season.int("episode_count") ?? episodeCounts[number] ?? 0)
+            json.member("id", season.int("id") ?? number)
+            json.member("name", season.string("name").isEmpty ? "Season \(number)" : season.string("name"))
+            json.member("overview", season.string("overview"))
+            json.member("season_number", number)
+            json.member("vote_average", season.double("vote_average") ?? 0)
+            json.member("cover", seasonCover.isEmpty ? cover : seasonCover)
+            json.member("cover_big", season.string("cover_big", "cover").isEmpty ? cover : season.string("cover_big", "cover"))
+            json.endObject()
+        }
+        for number in episodeCounts.keys.sorted() where !written.contains(number) {
+            json.beginObject()
+            json.member("air_date", "")
+            json.member("episode_count", episodeCounts[number]!)
+            json.member("id", number)
+            json.member("name", number == 0 ? "Specials" : "Season \(number)")
+            json.member("overview", "")
+            json.member("season_number", number)
+            json.member("vote_average", 0)
+            json.member("cover", cover)
+            json.member("cover_big", cover)
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    private static func writeEpisode(_ json: inout JSONWriter, _ row: Row, cover: String) {
+        let season = row[1] as Int
+        let info = (try? ProviderObject(json: Array((row[8] as String).utf8))) ?? ProviderObject([:])
+        json.beginObject()
+        json.member("id", String(row[0] as Int64))
+        json.member("episode_num", row[2] as Int)
+        json.member("title", row[4] as String)
+        json.member("container_extension", row[3] as String)
+        json.key("info")
+        json.beginObject()
+        json.member("tmdb_id", info.int("tmdb_id", "tmdb") ?? 0)
+        json.member("releasedate", info.string("releasedate", "release_date", "air_date"))
+        json.member("plot", info.string("plot", "overview"))
+        json.member("duration_secs", info.int("duration_secs") ?? 0)
+        json.member("duration", info.string("duration"))
+        json.member("movie_image", info.string("movie_image", "cover_big").isEmpty ? cover : info.string("movie_image", "cover_big"))
+        json.member("bitrate", info.int("bitrate") ?? 0)
+        json.member("rating", info.string("rating"))
+        json.member("season", String(season))
+        json.member("cover_big", info.string("cover_big", "movie_image").isEmpty ? cover : info.string("cover_big", "movie_image"))
+        json.endObject()
+        json.member("custom_sid", row[6] as String)
+        json.member("added", row[5] as String)
+        json.member("season", season)
+        json.member("direct_source", row[7] as String)
+        json.endObject()
+    }
+}
