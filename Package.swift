@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "XCModels",
                 "Sync",
+                "FixtureProvider",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

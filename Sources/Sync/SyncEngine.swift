@@ -69,7 +69,7 @@ public final class SyncEngine: Sendable {
         }
         try await store.recomputePreferredRelations()
         if options.prune { report.pruned = try await prune() }
-        report.seconds = started.duration(to: .now).seconds
+        report.seconds = started.duration(to: .now).inSeconds
         return report
     }
 
@@ -82,31 +82,44 @@ public final class SyncEngine: Sendable {
             var categories = SyncCounts()
             let movieCategories = try await importCategories(client, action: "get_vod_categories", kind: .movie, counts: &categories)
             report.kinds["categories"] = categories
-            report.kinds["movies"] = try await importList(MovieItem.self, client, action: "get_vod_streams", categories: movieCategories, options: options)
+            report.kinds["movies"] = try await timed {
+                try await importList(MovieItem.self, client, action: "get_vod_streams", categories: movieCategories, options: options)
+            }
             let seriesCategories = try await importCategories(client, action: "get_series_categories", kind: .series, counts: &categories)
             report.kinds["categories"] = categories
-            report.kinds["series"] = try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options)
+            report.kinds["series"] = try await timed {
+                try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options)
+            }
             if options.episodes {
-                report.kinds["episodes"] = try await importEpisodes(client)
+                report.kinds["episodes"] = try await timed { try await importEpisodes(client) }
             }
         } catch {
             report.error = String(describing: error)
             logger.error("[sync] \(account.name): failed: \(report.error!)")
         }
-        report.seconds = started.duration(to: .now).seconds
+        report.seconds = started.duration(to: .now).inSeconds
         logger.info("[sync] \(account.name): done in \(String(format: "%.2f", report.seconds)) s")
         return report
     }
 
+    private func timed(_ step: () async throws -> SyncCounts) async throws -> SyncCounts {
+        let started = ContinuousClock.now
+        var counts = try await step()
+        counts.seconds = started.duration(to: .now).inSeconds
+        return counts
+    }
+
     private func importCategories(_ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts) async throws -> [String: Int64] {
+        let started = ContinuousClock.now
         var raws: [[UInt8]] = []
         try await client.streamList(action: action) { raws += $0 }
         let items = raws
         let accountID = client.account.id!
         let now = Self.now
-        let result = try await store.pool.write { db in
+        var result = try await store.pool.write { db in
             try CategoryImport.run(items, kind: kind, accountID: accountID, now: now, db: db)
         }
+        result.counts.seconds = started.duration(to: .now).inSeconds
         counts.add(result.counts)
         return result.map
     }
@@ -227,7 +240,8 @@ public final class SyncEngine: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration as a `Double` of seconds, for reports.
+    public var inSeconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) / 1e18
     }

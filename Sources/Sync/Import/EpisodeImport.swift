@@ -84,7 +84,7 @@ enum EpisodeImport {
                 try db.cachedStatement(sql: """
                     UPDATE episode_relation SET container_extension = ?, title = ?, added = ?, custom_sid = ?, direct_source = ?,
                       info = ?, extra = ?, content_hash = ?, last_seen = ?, stale = 0, stale_since = NULL WHERE id = ?
-                    """).execute(arguments: StatementArguments(values + [now, old.id])!)
+                    """).execute(arguments: StatementArguments(values + [now, old.id]))
                 counts.updated += 1
             } else {
                 let episodeID = try episodeFor(series: series.seriesID, season: season, number: number, streamID: streamID, db: db, logger: logger)
@@ -92,7 +92,7 @@ enum EpisodeImport {
                     INSERT INTO episode_relation (episode_id, account_id, series_relation_id, stream_id, container_extension, title,
                       added, custom_sid, direct_source, info, extra, content_hash, first_seen, last_seen)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: StatementArguments([episodeID, series.accountID, series.relationID, streamID] + values + [now, now])!)
+                    """).execute(arguments: StatementArguments([episodeID, series.accountID, series.relationID, streamID] + values + [now, now]))
                 counts.added += 1
             }
         }

@@ -64,11 +64,13 @@ struct MovieItem: ListItem {
             name: name, year: item.year)
         providerCategoryIDs = item.categoryIDs
         let isAdult = item.string("is_adult")
-        values = [DatabaseValueConvertible?].init([
+        let texts = [
             item.optionalString("container_extension") ?? "mp4", name, item.string("stream_icon", "cover"),
-            item.string("rating"), item.rating5, item.string("added"), isAdult.isEmpty ? "0" : isAdult,
-            identity.tmdb ?? "", item.string("trailer", "youtube_trailer"),
-        ]).map { $0?.databaseValue ?? .null }
+            item.string("rating"),
+        ]
+        values = texts.map(\.databaseValue) + [item.rating5.databaseValue] + [
+            item.string("added"), isAdult.isEmpty ? "0" : isAdult, identity.tmdb ?? "", item.string("trailer", "youtube_trailer"),
+        ].map(\.databaseValue)
     }
 }
 
@@ -97,11 +99,12 @@ struct SeriesItem: ListItem {
             name: name, year: item.year)
         providerCategoryIDs = item.categoryIDs
         let backdrops = ProviderValue.array(item.stringList("backdrop_path").map(ProviderValue.string)).jsonText
-        values = [DatabaseValueConvertible?].init([
+        values = [
             name, item.string("cover"), item.string("plot"), item.string("cast"), item.string("director"),
             item.string("genre"), item.string("releaseDate", "release_date"), item.string("last_modified"),
-            item.string("rating"), item.rating5, backdrops, item.string("youtube_trailer"), identity.tmdb ?? "",
-            item.string("episode_run_time"),
-        ]).map { $0?.databaseValue ?? .null }
+            item.string("rating"),
+        ].map(\.databaseValue) + [item.rating5.databaseValue] + [
+            backdrops, item.string("youtube_trailer"), identity.tmdb ?? "", item.string("episode_run_time"),
+        ].map(\.databaseValue)
     }
 }

@@ -10,6 +10,8 @@ public struct SyncCounts: Codable, Sendable, Equatable {
     public var skipped = 0
     /// Why items were skipped, e.g. "missing stream_id": 2.
     public var skipReasons: [String: Int] = [:]
+    /// Wall time of the step, download included.
+    public var seconds: Double = 0
 
     public init() {}
 
@@ -25,10 +27,12 @@ public struct SyncCounts: Codable, Sendable, Equatable {
         stale += other.stale
         skipped += other.skipped
         skipReasons.merge(other.skipReasons, uniquingKeysWith: +)
+        seconds += other.seconds
     }
 
     enum CodingKeys: String, CodingKey {
         case added, updated, unchanged, stale, skipped
+        case seconds
         case skipReasons = "skip_reasons"
     }
 }
@@ -62,7 +66,7 @@ public struct SyncReport: Codable, Sendable {
         for account in accounts {
             for kind in ["categories", "movies", "series", "episodes"] {
                 guard let c = account.kinds[kind] else { continue }
-                var line = "\(account.account) \(kind): added \(c.added), updated \(c.updated), unchanged \(c.unchanged), stale \(c.stale), skipped \(c.skipped)"
+                var line = String(format: "%@ %@ (%.2f s): ", account.account, kind, c.seconds) + "added \(c.added), updated \(c.updated), unchanged \(c.unchanged), stale \(c.stale), skipped \(c.skipped)"
                 if !c.skipReasons.isEmpty {
                     line += " (" + c.skipReasons.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
                 }

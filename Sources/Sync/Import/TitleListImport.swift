@@ -74,12 +74,12 @@ struct TitleListImport<Item: ListItem> {
                     counts.unchanged += 1
                     continue
                 }
-                try update.execute(arguments: StatementArguments(common + [now, old.id])!)
+                try update.execute(arguments: StatementArguments(common + [now, old.id]))
                 known[item.providerID] = Known(id: old.id, hash: hash, stale: false)
                 counts.updated += 1
             } else {
                 let titleID = try titleFor(item, db: db)
-                try insert.execute(arguments: StatementArguments([titleID, accountID, item.providerID] + common + [now, now])!)
+                try insert.execute(arguments: StatementArguments([titleID, accountID, item.providerID] + common + [now, now]))
                 known[item.providerID] = Known(id: db.lastInsertedRowID, hash: hash, stale: false)
                 counts.added += 1
             }
@@ -127,7 +127,7 @@ struct TitleListImport<Item: ListItem> {
         for chunk in stride(from: 0, to: vanished.count, by: 500).map({ vanished[$0..<min($0 + 500, vanished.count)] }) {
             try db.execute(
                 sql: "UPDATE \(Item.relationTable) SET stale = 1, stale_since = ? WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))",
-                arguments: StatementArguments([now] + Array(chunk))!)
+                arguments: StatementArguments([now] + Array(chunk)))
         }
         counts.stale = vanished.count
         try db.execute(sql: "UPDATE \(Item.relationTable) SET last_seen = ? WHERE account_id = ? AND stale = 0",

@@ -8,7 +8,7 @@ struct XCServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xcserver",
         abstract: "One Xtream Codes account for the household, in front of your provider subscriptions.",
-        subcommands: [Serve.self, AccountCommand.self, UserCommand.self, SyncCommand.self]
+        subcommands: [Serve.self, Demo.self, AccountCommand.self, UserCommand.self, SyncCommand.self, Bench.self]
     )
 }
 
@@ -25,12 +25,13 @@ struct CommonOptions: ParsableArguments {
     }
 
     func bootstrapLogging() -> Logger {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        Self.bootstrapLogging(level: logLevel)
+    }
+
+    /// Plain lines on stderr at the chosen level; the `[sync]`/`[api]`/`[slots]` prefixes are in the messages.
+    static func bootstrapLogging(level name: String) -> Logger {
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .info
+        LoggingSystem.bootstrap { _ in LineLogHandler(logLevel: level) }
         return Logger(label: "xcserver")
     }
 }

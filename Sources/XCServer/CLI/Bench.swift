@@ -1,0 +1,135 @@
+import ArgumentParser
+import AsyncHTTPClient
+import FixtureProvider
+import Foundation
+import NIOCore
+import Sync
+import XCModels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `xcserver bench`: measures the catalog path on a generated provider of realistic size.
+///
+/// The sync and the server run as child processes of this one (the same binary, `sync` and `serve`),
+/// so their memory figures are theirs alone and not the fixture provider's. Run it in release:
+/// `swift run -c release xcserver bench`.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmark sync and catalog answers on a generated catalog.")
+
+    @Option var movies = 100_000
+    @Option var series = 10_000
+    @Option var episodesPerSeries = 20
+    @Option(help: "get_vod_streams requests to take the median of.") var runs = 7
+    @Option(help: "Working directory (default: a temporary one).") var directory: String?
+
+    func run() async throws {
+        let work = directory.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { if directory == nil { try? FileManager.default.removeItem(at: work) } }
+        let dbPath = work.appendingPathComponent("bench.sqlite").path
+
+        print("generating \(movies) movies, \(series) series, \(series * episodesPerSeries) episodes…")
+        let catalog = FixtureCatalog.generated(movies: movies, series: series, episodesPerSeries: episodesPerSeries, seed: 7)
+        let account = FixtureAccount(username: "bench", password: "bench", maxConnections: 4, catalog: catalog)
+        let provider = try await FixtureProvider.start(accounts: [account])
+        defer { Task { await provider.stop() } }
+        let store = try Store(path: dbPath)
+        try await store.addAccount(Account(name: "bench", baseURL: provider.baseURL, username: "bench", password: "bench", maxConnections: 4))
+        try await store.addUser(User(username: "u", password: "p", maxConnections: 4))
+
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let common = ["--db", dbPath, "--log-level", "warning"]
+
+        let lists = try runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
+        let listRows = movies + series
+        print(String(format: "sync, movie and series lists: %.2f s (%.0f rows/s), peak RSS %@", lists.seconds,
+                     Double(listRows) / lists.seconds, megabytes(lists.peakRSSKB)))
+        let episodes = try runChild(executable, ["sync", "--concurrency", "8", "--rate", "0"] + common)
+        print(String(format: "sync, episodes (%d get_series_info calls, lists unchanged): %.2f s (%.0f episodes/s), peak RSS %@",
+                     series, episodes.seconds, Double(series * episodesPerSeries) / episodes.seconds, megabytes(episodes.peakRSSKB)))
+        let resync = try runChild(executable, ["sync", "--rate", "0"] + common)
+        print(String(format: "re-sync, nothing changed: %.2f s", resync.seconds))
+
+        let port = 18_000 + Int(getpid() % 2000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port)] + common
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        try await waitForHealth(port: port)
+        let url = "http://127.0.0.1:\(port)/player_api.php?username=u&password=p&action=get_vod_streams"
+        let baseline = Self.status(pid: server.processIdentifier, field: "VmRSS")
+        var times: [Double] = []
+        var size = 0
+        for _ in 0..<runs {
+            let started = ContinuousClock.now
+            size = try await fetch(url, gzip: false)
+            times.append(started.duration(to: .now).inSeconds)
+        }
+        let gzipStarted = ContinuousClock.now
+        let gzipSize = try await fetch(url, gzip: true)
+        let gzipSeconds = gzipStarted.duration(to: .now).inSeconds
+        let peak = Self.status(pid: server.processIdentifier, field: "VmHWM")
+        times.sort()
+        print(String(format: "get_vod_streams, %d titles, %.1f MB: median %.0f ms (min %.0f, max %.0f) over %d runs",
+                     movies, Double(size) / 1e6, times[times.count / 2] * 1000, times[0] * 1000, times[times.count - 1] * 1000, runs))
+        print(String(format: "get_vod_streams gzip: %.0f ms, %.1f MB on the wire", gzipSeconds * 1000, Double(gzipSize) / 1e6))
+        print("server RSS: \(megabytes(baseline)) idle after start, peak \(megabytes(peak)) (growth \(megabytes(peak - baseline)))")
+    }
+
+    private struct ChildRun {
+        var seconds: Double
+        var peakRSSKB: Int
+    }
+
+    private func runChild(_ executable: String, _ arguments: [String]) throws -> ChildRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let started = ContinuousClock.now
+        try process.run()
+        // Sample the child's peak while it runs: getrusage(RUSAGE_CHILDREN) would mix in earlier children.
+        var peak = 0
+        while process.isRunning {
+            peak = max(peak, Self.status(pid: process.processIdentifier, field: "VmHWM"))
+            usleep(20_000)
+        }
+        let seconds = started.duration(to: .now).inSeconds
+        guard process.terminationStatus == 0 else {
+            throw UserFacingError("`xcserver \(arguments.joined(separator: " "))` failed with status \(process.terminationStatus)")
+        }
+        return ChildRun(seconds: seconds, peakRSSKB: peak)
+    }
+
+    private func waitForHealth(port: Int) async throws {
+        for _ in 0..<200 {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)),
+               response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw UserFacingError("the server did not start on port \(port)")
+    }
+
+    private func fetch(_ url: String, gzip: Bool) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        if gzip { request.headers.add(name: "Accept-Encoding", value: "gzip") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        var size = 0
+        for try await buffer in response.body { size += buffer.readableBytes }
+        return size
+    }
+
+    /// A `kB` field of `/proc/PID/status` (VmRSS, VmHWM), 0 when unreadable.
+    static func status(pid: Int32, field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return 0
+    }
+
+    private func megabytes(_ kilobytes: Int) -> String { String(format: "%.1f MB", Double(kilobytes) / 1024) }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import FixtureProvider
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
+import Sync
+import XCModels
+
+/// `xcserver demo`: a complete xcserver with nothing configured. Starts the fixture provider (two
+/// provider accounts serving `fixtures/` and generated video bytes), syncs it into a fresh database and
+/// serves, printing what to type into TiviMate.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run xcserver against a built-in demo provider.")
+
+    @Option(help: "TCP port to listen on.") var port: Int = 8080
+    @Option(help: "Address to listen on.") var host: String = "0.0.0.0"
+    @Option(help: "Demo database file, recreated at each start.") var db: String = "xcserver-demo.sqlite"
+    @Option(help: "Log level.") var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+
+    static let username = "demo"
+    static let password = "demo"
+
+    func run() async throws {
+        let logger = CommonOptions.bootstrapLogging(level: logLevel)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        let provider = try await FixtureProvider.start(accounts: [try .alpha(), try .beta()])
+        let store = try Store(path: db)
+        try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
+                                           password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))
+        try await store.addAccount(Account(name: "beta", baseURL: provider.baseURL, username: "beta",
+                                           password: FixtureAccount.betaPassword, maxConnections: 2, priority: 5))
+        try await store.addUser(User(username: Self.username, password: Self.password, maxConnections: 2))
+        let services = AppServices(config: ServerConfig(host: host, port: port), store: store, logger: logger)
+        let report = try await services.sync.run()
+        print(report.text)
+        let address = host == "0.0.0.0" ? (Self.lanAddress() ?? "127.0.0.1") : host
+        print("""
+
+            xcserver demo is up. In TiviMate: Add playlist > Xtream Codes
+              server:   http://\(address):\(port)
+              username: \(Self.username)
+              password: \(Self.password)
+            Try: curl 'http://127.0.0.1:\(port)/player_api.php?username=\(Self.username)&password=\(Self.password)&action=get_vod_streams'
+            (demo provider on \(provider.baseURL), database \(db); Ctrl-C stops)
+
+            """)
+        try await buildApplication(services: services).runService()
+        await provider.stop()
+    }
+
+    /// The first non-loopback IPv4 address, which is what a phone on the same network types in.
+    static func lanAddress() -> String? {
+        (try? System.enumerateDevices())?
+            .compactMap { device -> String? in
+                guard let address = device.address, case .v4 = address, let ip = address.ipAddress,
+                      !ip.hasPrefix("127.") else { return nil }
+                return ip
+            }
+            .first
+    }
+}
