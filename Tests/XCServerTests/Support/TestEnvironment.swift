@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import FixtureProvider
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import NIOCore
 import NIOHTTP1
 import Sync
@@ -24,6 +26,7 @@ final class TestEnvironment: Sendable {
     let services: AppServices
     let port: Int
     private let server: Task<Void, any Error>
+    private let serviceGroup: ServiceGroup
 
     static let userName = "family"
     static let userPassword = "p@ss+word/with&odd chars"
@@ -67,20 +70,24 @@ final class TestEnvironment: Sendable {
         var config = config
         config.host = "127.0.0.1"
         config.port = 0
-        services = AppServices(config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0))
+        var logger = Logger(label: "xcserver-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        services = AppServices(config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0), logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(services: services) { channel in
             continuation.yield(channel.localAddress?.port ?? 0)
             continuation.finish()
         }
-        server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        serviceGroup = group
+        server = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TestFailure("server did not start") }
         self.port = port
     }
 
     func stop() async {
-        server.cancel()
+        await serviceGroup.triggerGracefulShutdown()
         _ = try? await server.value
         await provider.stop()
         try? FileManager.default.removeItem(at: directory)
