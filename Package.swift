@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "xcserver",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xcserver", targets: ["XCServer"]),
     ],
@@ -57,8 +57,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            exclude: ["Slots"]
+            ]
         ),
         .testTarget(
             name: "FixtureProviderTests",
@@ -79,8 +78,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            exclude: ["Slots"]
+            ]
         ),
     ]
 )

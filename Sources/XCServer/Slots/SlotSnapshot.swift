@@ -1,0 +1,72 @@
+import Foundation
+
+/// What `GET /api/connections` shows. Keys are snake_case like the rest of the admin API.
+public struct SlotSnapshot: Sendable, Codable, Equatable {
+    public struct Slot: Sendable, Codable, Equatable {
+        public var id: Int64
+        public var viewer: ViewerKey
+        public var accountID: Int64
+        public var accountName: String
+        public var relationID: Int64
+        public var inFlight: Int
+        public var lingering: Bool
+        public var headDelivered: Bool
+        public var ageSeconds: Double
+        public var idleSeconds: Double
+        public var bytesSent: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, viewer
+            case accountID = "account_id"
+            case accountName = "account_name"
+            case relationID = "relation_id"
+            case inFlight = "in_flight"
+            case lingering
+            case headDelivered = "head_delivered"
+            case ageSeconds = "age_seconds"
+            case idleSeconds = "idle_seconds"
+            case bytesSent = "bytes_sent"
+        }
+    }
+
+    /// Every account that has or had a slot since start; `maxConnections` is the value last seen in a request.
+    public struct Account: Sendable, Codable, Equatable {
+        public var id: Int64
+        public var name: String
+        public var load: Int
+        public var maxConnections: Int
+        /// Seconds left of a back-off after a provider refusal; nil when admission may use the account.
+        public var backoffSeconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, load
+            case maxConnections = "max_connections"
+            case backoffSeconds = "backoff_seconds"
+        }
+    }
+
+    /// Every user that has or had a slot since start.
+    public struct User: Sendable, Codable, Equatable {
+        public var id: Int64
+        public var load: Int
+        public var maxConnections: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id, load
+            case maxConnections = "max_connections"
+        }
+    }
+
+    public var slots: [Slot]
+    public var accounts: [Account]
+    public var users: [User]
+
+    public init(slots: [Slot], accounts: [Account], users: [User]) {
+        self.slots = slots
+        self.accounts = accounts
+        self.users = users
+    }
+
+    public func account(_ id: Int64) -> Account? { accounts.first { $0.id == id } }
+    public func user(_ id: Int64) -> User? { users.first { $0.id == id } }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// What a stream path asks for. Part of the viewer key, so a movie and an episode that share a numeric id
+/// are never mistaken for one viewing.
+public enum ContentKind: String, Sendable, Codable {
+    case movie, episode, live
+}
+
+/// One viewing = (xcserver user, client IP, kind, content id).
+///
+/// A player opens several HTTP requests for one title (probe, index read, playback, seeks); they all carry the
+/// same key and so share one slot, which is what lets a one-connection account serve them all.
+/// `clientIP` must be the socket's peer address, or `X-Forwarded-For` only when the peer is a trusted proxy:
+/// a key a client can forge would let it join (and be pinned to) someone else's viewing.
+public struct ViewerKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var userID: Int64
+    public var clientIP: String
+    public var kind: ContentKind
+    public var contentID: Int64
+
+    public init(userID: Int64, clientIP: String, kind: ContentKind, contentID: Int64) {
+        self.userID = userID
+        self.clientIP = clientIP
+        self.kind = kind
+        self.contentID = contentID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case clientIP = "client_ip"
+        case kind
+        case contentID = "content_id"
+    }
+
+    public var description: String { "user \(userID) @ \(clientIP) \(kind.rawValue) \(contentID)" }
+}
+
+/// An account that holds a copy of the title (one provider relation). The caller (the stream route) builds these
+/// from the store for each request.
+///
+/// Built per request rather than cached in the core so that an admin's change of priority, `max_connections` or
+/// `enabled` takes effect on the next admission without the core knowing about the store.
+public struct SlotCandidate: Sendable, Equatable, Hashable {
+    public var accountID: Int64
+    public var accountName: String
+    /// The provider relation (the account's copy of this title). A viewing is pinned to it, not just to the account.
+    public var relationID: Int64
+    public var priority: Int
+    public var maxConnections: Int
+    public var enabled: Bool
+
+    public init(
+        accountID: Int64, accountName: String, relationID: Int64,
+        priority: Int = 0, maxConnections: Int = 1, enabled: Bool = true
+    ) {
+        self.accountID = accountID
+        self.accountName = accountName
+        self.relationID = relationID
+        self.priority = priority
+        self.maxConnections = maxConnections
+        self.enabled = enabled
+    }
+
+    /// Admission order from the spec: higher priority first, then lower account id. Relation id last only so that
+    /// two relations of one account to the same title still get a deterministic order.
+    static func admissionOrder(_ a: SlotCandidate, _ b: SlotCandidate) -> Bool {
+        if a.priority != b.priority { return a.priority > b.priority }
+        if a.accountID != b.accountID { return a.accountID < b.accountID }
+        return a.relationID < b.relationID
+    }
+
+    var logName: String { "'\(accountName)' (account \(accountID), relation \(relationID))" }
+}
+
+public struct SlotRequest: Sendable {
+    public var key: ViewerKey
+    /// The xcserver user's `max_connections`, passed per request for the same reason candidates are.
+    public var userMaxConnections: Int
+    public var candidates: [SlotCandidate]
+    /// Only used for logging: HEAD requests follow exactly the same rules as GET (see `InProcessSlotCore`).
+    public var isHead: Bool
+
+    public init(key: ViewerKey, userMaxConnections: Int, candidates: [SlotCandidate], isHead: Bool = false) {
+        self.key = key
+        self.userMaxConnections = userMaxConnections
+        self.candidates = candidates
+        self.isHead = isHead
+    }
+}
+
+/// Why a request gets no slot (or a slot cannot move). Each case maps to a status the route sends with `message`
+/// as a short text body, so the viewer learns what to do instead of staring at a spinner.
+public enum SlotRefusal: Error, Sendable, Equatable {
+    /// The xcserver user already has `max` viewings running (none of them a zappable lingering one).
+    case userLimit(max: Int)
+    /// Every enabled account holding the title is full or backed off. Names are the accounts considered,
+    /// in admission order.
+    case noCapacity(accounts: [String])
+    /// No enabled account holds the title (or, from `failover`, no other enabled account does).
+    case noCandidates
+    /// Failover asked after a head was delivered: another account's copy is usually a different file, so moving
+    /// would splice foreign bytes into what the player already started decoding.
+    case notMovable
+
+    public var message: String {
+        switch self {
+        case .userLimit(let max):
+            let streams = max == 1 ? "1 stream" : "\(max) streams"
+            return "Connection limit reached: you may watch \(streams) at a time. Stop another stream and try again."
+        case .noCapacity(let accounts):
+            let names = accounts.isEmpty ? "" : " (\(accounts.joined(separator: ", ")))"
+            return "All provider connections for this title are in use\(names). Try again when another stream ends."
+        case .noCandidates:
+            return "No enabled provider account can stream this title right now."
+        case .notMovable:
+            return "The provider stopped this stream after it started and it cannot be moved to another provider. Start it again."
+        }
+    }
+
+    /// The status the spec asks for: user limit 403, everything about provider capacity 503. `notMovable` is an
+    /// upstream failure the client cannot fix by itself, hence 502.
+    public var httpStatus: Int {
+        switch self {
+        case .userLimit: 403
+        case .noCapacity, .noCandidates: 503
+        case .notMovable: 502
+        }
+    }
+}
+
+/// How an upstream request failed before delivering a head.
+public enum FailoverReason: Sendable, Equatable, CustomStringConvertible {
+    case connectError
+    case timeout
+    /// The upstream's HTTP status (5xx, or a provider refusal such as 401/403/404/458/509).
+    case status(Int)
+
+    public var description: String {
+        switch self {
+        case .connectError: "connect error"
+        case .timeout: "timeout"
+        case .status(let code): "HTTP \(code)"
+        }
+    }
+}
+
+/// Where the slot core reads time. Injected so tests move time by hand instead of sleeping, which makes the
+/// linger and back-off rules testable to the exact instant.
+public protocol SlotClock: Sendable {
+    func now() -> ContinuousClock.Instant
+}
+
+public struct SystemSlotClock: SlotClock {
+    public init() {}
+    public func now() -> ContinuousClock.Instant { .now }
+}
+
+/// The whole contract between the stream route and slot bookkeeping.
+///
+/// Deliberately narrow (acquire and look) so that a shared implementation on PostgreSQL row leases can replace the
+/// in-process one when several xcserver instances share provider accounts. Ending is not here: it belongs to
+/// `SlotLease`, so that it is structural (a `defer`, and `deinit` as backstop) rather than a call to remember.
+public protocol SlotCore: Sendable {
+    func acquire(_ request: SlotRequest) async throws(SlotRefusal) -> SlotLease
+    func snapshot() async -> SlotSnapshot
+    /// Live slot count of one user (`user_info.active_cons`). Has a default built on `snapshot()`.
+    func userLoad(_ userID: Int64) async -> Int
+}
+
+extension SlotCore {
+    public func userLoad(_ userID: Int64) async -> Int {
+        await snapshot().users.first { $0.id == userID }?.load ?? 0
+    }
+}
