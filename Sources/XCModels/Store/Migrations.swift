@@ -14,7 +14,8 @@ enum Migrations {
     /// Titles (`movie`, `series`, `episode`) carry identity and the public id handed to clients; what a
     /// provider says about a title lives on its relation rows, one per (account, provider id). The
     /// title's `preferred_relation_id` is the relation clients see (highest account priority among live
-    /// relations), recomputed in bulk after each sync and account change; NULL means "not served".
+    /// relations) and its `category_ids` the union of its live relations' categories, both recomputed in
+    /// bulk after each sync and account change; a NULL preferred relation means "not served".
     private static let v1 = """
         CREATE TABLE account (
             id INTEGER PRIMARY KEY,
@@ -62,6 +63,7 @@ enum Migrations {
             name_key TEXT NOT NULL,
             year INTEGER,
             preferred_relation_id INTEGER,
+            category_ids TEXT NOT NULL DEFAULT '[]',
             detail TEXT,
             detail_fetched_at INTEGER
         );
@@ -101,7 +103,8 @@ enum Migrations {
             imdb TEXT,
             name_key TEXT NOT NULL,
             year INTEGER,
-            preferred_relation_id INTEGER
+            preferred_relation_id INTEGER,
+            category_ids TEXT NOT NULL DEFAULT '[]'
         );
         CREATE INDEX series_by_tmdb ON series(tmdb) WHERE tmdb IS NOT NULL;
         CREATE INDEX series_by_imdb ON series(imdb) WHERE imdb IS NOT NULL;

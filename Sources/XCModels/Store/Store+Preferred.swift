@@ -3,20 +3,28 @@ import GRDB
 extension Store {
     /// Chooses, for every title, the relation clients see: live (not stale), on an enabled account, in a
     /// category that account has not disabled; highest account priority first, then the older account,
-    /// then the older relation. A title with no such relation gets NULL and is not served.
+    /// then the older relation. A title with no such relation gets NULL and is not served. The title's
+    /// categories become the union of those relations' categories (Heat is Action in one account and
+    /// Drama in another: clients find it in both).
     ///
     /// One bulk statement per table is cheaper than keeping this right row by row during an import, and it
     /// makes the choice a pure function of the relations, so it cannot drift.
     public static func recomputePreferredRelations(_ db: Database) throws {
         for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
+            let served = """
+                r.\(key) = \(title).id AND r.stale = 0 AND a.enabled = 1
+                AND NOT EXISTS (SELECT 1 FROM account_category ac
+                                WHERE ac.account_id = r.account_id AND ac.category_id = r.category_id AND ac.enabled = 0)
+                """
             try db.execute(sql: """
-                UPDATE \(title) SET preferred_relation_id = (
+                UPDATE \(title) SET
+                  preferred_relation_id = (
                     SELECT r.id FROM \(relation) r JOIN account a ON a.id = r.account_id
-                    WHERE r.\(key) = \(title).id AND r.stale = 0 AND a.enabled = 1
-                      AND NOT EXISTS (SELECT 1 FROM account_category ac
-                                      WHERE ac.account_id = r.account_id AND ac.category_id = r.category_id
-                                        AND ac.enabled = 0)
-                    ORDER BY a.priority DESC, a.id, r.id LIMIT 1)
+                    WHERE \(served) ORDER BY a.priority DESC, a.id, r.id LIMIT 1),
+                  category_ids = COALESCE((
+                    SELECT json_group_array(DISTINCT j.value) FROM \(relation) r JOIN account a ON a.id = r.account_id,
+                      json_each(r.category_ids) j
+                    WHERE \(served)), '[]')
                 """)
         }
         try recomputePreferredEpisodes(db, seriesID: nil)

@@ -3,6 +3,11 @@ import Logging
 import Sync
 import XCModels
 
+extension AppServices {
+    /// One stream client per process: its connection pool outlives any one app (tests start many).
+    static let sharedStreamClient = Upstream.makeClient()
+}
+
 /// The long-lived parts every route shares; built once by `serve`, `demo` and tests.
 final class AppServices: Sendable {
     let config: ServerConfig
@@ -11,10 +16,13 @@ final class AppServices: Sendable {
     let sync: SyncEngine
     let details: DetailFetcher
     let episodes: OnDemandEpisodes
+    /// The in-process slot core; `SlotCore` is the narrow protocol a shared (PostgreSQL) one would implement.
+    let slots: InProcessSlotCore
+    let upstream: Upstream
     let logger: Logger
 
-    init(config: ServerConfig, store: Store, http: HTTPClient = .shared, gates: ProviderGates = ProviderGates(),
-         logger: Logger = Logger(label: "xcserver")) {
+    init(config: ServerConfig, store: Store, http: HTTPClient = .shared, streamClient: HTTPClient = AppServices.sharedStreamClient,
+         gates: ProviderGates = ProviderGates(), logger: Logger = Logger(label: "xcserver")) {
         self.config = config
         self.store = store
         self.http = http
@@ -22,8 +30,12 @@ final class AppServices: Sendable {
         self.sync = SyncEngine(store: store, http: http, gates: gates, logger: logger)
         self.details = DetailFetcher(sync: sync, logger: logger)
         self.episodes = OnDemandEpisodes(sync: sync, logger: logger)
+        self.slots = InProcessSlotCore(grace: config.grace, logger: logger)
+        self.upstream = Upstream(http: streamClient, logger: logger)
     }
 
     /// Live viewings of a user, for `user_info.active_cons`.
-    func activeConnections(userID: Int64) -> Int { 0 }
+    func activeConnections(userID: Int64) async -> Int {
+        await slots.userLoad(userID)
+    }
 }

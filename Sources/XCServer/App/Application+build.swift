@@ -11,10 +11,13 @@ func buildApplication(
     let router = Router(context: XCRequestContext.self)
     PlayerAPIController(services: services).register(on: router)
     PlaylistController(services: services).register(on: router)
+    StreamController(services: services).register(on: router)
+    ConnectionsController(services: services).register(on: router)
     router.get("health") { _, _ in "ok\n" }
     return Application(
         router: router,
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "xcserver"),
+        services: [SlotSweeper(slots: services.slots)],
         onServerRunning: onServerRunning,
         logger: services.logger
     )

@@ -8,4 +8,8 @@ struct ServerConfig: Sendable {
     var publicPort: Int?
     /// How long a client may wait on an on-demand `get_series_info` fetch before getting what is stored.
     var onDemandBudget: Duration = .seconds(3)
+    /// How long a viewing's slot lingers after its last request ends (seeks and re-opens reuse it).
+    var grace: Duration = .seconds(10)
+    /// Bearer token for `/api/...`; the admin API answers 401 to everything when none is set.
+    var adminToken: String?
 }

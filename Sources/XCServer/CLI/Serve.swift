@@ -1,5 +1,6 @@
 import ArgumentParser
 import Hummingbird
+import Foundation
 import Logging
 import XCModels
 
@@ -20,10 +21,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port clients are told to use for streams (default: the port they connected to).")
     var publicPort: Int?
 
+    @Option(help: "Seconds a viewing's provider connection is kept after its last request ends (seeks reuse it).")
+    var grace: Double = 10
+
+    @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN.")
+    var adminToken: String? = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"]
+
     func run() async throws {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
-        let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort)
+        let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
+                                  grace: .milliseconds(Int64(grace * 1000)), adminToken: adminToken)
         let services = AppServices(config: config, store: store, logger: logger)
         logger.info("[api] serving \(store.path) on http://\(host):\(port)")
         try await buildApplication(services: services).runService()

@@ -11,14 +11,14 @@ enum CatalogLists {
 
     /// Only categories clients can see titles in: used by a served title of that kind.
     static func categories(kind: CatalogKind, store: Store) async throws -> [UInt8] {
-        let (titles, relations) = kind == .series ? ("series", "series_relation") : ("movie", "movie_relation")
+        let titles = kind == .series ? "series" : "movie"
         return try await store.pool.read { db in
             var json = JSONWriter(capacity: 4096)
             json.beginArray()
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT c.id, c.name FROM category c
                 WHERE c.kind = ? AND c.id IN (
-                    SELECT j.value FROM \(titles) t JOIN \(relations) r ON r.id = t.preferred_relation_id, json_each(r.category_ids) j)
+                    SELECT j.value FROM \(titles) t, json_each(t.category_ids) j WHERE t.preferred_relation_id IS NOT NULL)
                 ORDER BY c.name
                 """, arguments: [kind.rawValue])
             while let row = try rows.next() {
@@ -36,9 +36,9 @@ enum CatalogLists {
     static func vodStreams(store: Store, categoryID: Int64?) -> StreamedBody.Producer {
         paged(store: store, sql: """
             SELECT m.id, m.public_id, r.name, r.stream_icon, r.rating, r.rating_5based, r.added, r.is_adult,
-                   r.category_id, r.category_ids, r.container_extension, r.tmdb, r.trailer
+                   COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')), m.category_ids, r.container_extension, r.tmdb, r.trailer
             FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
-            WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.category_ids) WHERE value = ?2))
+            WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(m.category_ids) WHERE value = ?2))
             ORDER BY m.id LIMIT ?3
             """, categoryID: categoryID) { json, row, num in
             json.beginObject()
@@ -62,11 +62,12 @@ enum CatalogLists {
         }
     }
 
-    /// Columns of a series relation as `get_series` items and `get_series_info.info` show them,
-    /// starting at `offset` in a row selected with `seriesColumns`.
+    /// Columns of a series (`s`) and its preferred relation (`r`) as `get_series` items and
+    /// `get_series_info.info` show them, starting at `offset` in a row selected with `seriesColumns`.
     static let seriesColumns = """
         r.name, r.cover, r.plot, r."cast", r.director, r.genre, r.release_date, r.last_modified, r.rating,
-        r.rating_5based, r.backdrop_path, r.youtube_trailer, r.tmdb, r.episode_run_time, r.category_id, r.category_ids
+        r.rating_5based, r.backdrop_path, r.youtube_trailer, r.tmdb, r.episode_run_time,
+        COALESCE(r.category_id, json_extract(s.category_ids, '$[0]')), s.category_ids
         """
 
     static func writeSeriesFields(_ json: inout JSONWriter, row: Row, offset o: Int) {
@@ -92,7 +93,7 @@ enum CatalogLists {
         paged(store: store, sql: """
             SELECT s.id, s.public_id, \(seriesColumns)
             FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id
-            WHERE s.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.category_ids) WHERE value = ?2))
+            WHERE s.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(s.category_ids) WHERE value = ?2))
             ORDER BY s.id LIMIT ?3
             """, categoryID: categoryID) { json, row, num in
             json.beginObject()

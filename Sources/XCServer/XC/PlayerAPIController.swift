@@ -26,7 +26,7 @@ struct PlayerAPIController: Sendable {
         switch action {
         case "":
             return .json(AuthAnswer.write(
-                user: user, activeConnections: services.activeConnections(userID: user.id!),
+                user: user, activeConnections: await services.activeConnections(userID: user.id!),
                 server: ServerAddress.from(request, config: services.config)))
         case "get_vod_categories":
             return .json(try await CatalogLists.categories(kind: .movie, store: store))

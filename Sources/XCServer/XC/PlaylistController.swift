@@ -37,7 +37,7 @@ struct PlaylistController: Sendable {
             try await emit(Array("#EXTM3U\n".utf8))
             try await Self.emitPaged(store: store, emit: emit, sql: """
                 SELECT m.id, r.name, r.stream_icon, COALESCE(c.name, ''), m.public_id, r.container_extension
-                FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id LEFT JOIN category c ON c.id = r.category_id
+                FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id LEFT JOIN category c ON c.id = COALESCE(r.category_id, json_extract(m.category_ids, '$[0]'))
                 WHERE m.id > ? ORDER BY m.id LIMIT ?
                 """) { row in
                 Self.entry(name: row[1], logo: row[2], group: row[3], url: "\(base)/movie/\(credentials)/\(row[4] as Int64).\(row[5] as String)")
@@ -46,7 +46,7 @@ struct PlaylistController: Sendable {
                 SELECT e.id, sr.name, sr.cover, COALESCE(c.name, ''), e.public_id, r.container_extension, e.season, e.episode_num
                 FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
                 JOIN series s ON s.id = e.series_id JOIN series_relation sr ON sr.id = s.preferred_relation_id
-                LEFT JOIN category c ON c.id = sr.category_id
+                LEFT JOIN category c ON c.id = COALESCE(sr.category_id, json_extract(s.category_ids, '$[0]'))
                 WHERE e.id > ? ORDER BY e.id LIMIT ?
                 """) { row in
                 let name = "\(row[1] as String) S\(Self.twoDigits(row[6]))E\(Self.twoDigits(row[7]))"

@@ -18,7 +18,7 @@ enum VodInfoAnswer {
         try await store.pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT m.id, m.public_id, m.tmdb, m.detail, r.account_id, r.stream_id, r.name, r.stream_icon, r.rating,
-                       r.added, r.category_id, r.category_ids, r.container_extension, r.tmdb, r.trailer, r.extra
+                       r.added, COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')), m.category_ids, r.container_extension, r.tmdb, r.trailer, r.extra
                 FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
                 WHERE m.public_id = ?
                 """, arguments: [publicID])

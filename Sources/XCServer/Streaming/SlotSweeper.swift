@@ -1,0 +1,14 @@
+import ServiceLifecycle
+
+/// Ends lingering slots whose grace period ran out, once a second, so `[slots] ended` is logged near
+/// the moment it happens. Decisions never wait for it: expired slots already count as ended.
+struct SlotSweeper: Service {
+    let slots: InProcessSlotCore
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            slots.sweep()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// `/movie/U/P/ID.EXT` and `/series/U/P/ID.EXT`, parsed from the raw path.
+///
+/// Credentials are percent-decoded per segment. A password may hold a `/` that the client did not
+/// encode; since the username is the first segment and `ID.EXT` the last, everything between them is
+/// the password. `EXT` is advisory: clients sometimes ask for another extension than the one listed.
+struct StreamPath: Sendable, Equatable {
+    var kind: ContentKind
+    var username: String
+    var password: String
+    var id: Int64
+    var ext: String
+
+    init?(path rawPath: String) {
+        let path = rawPath.split(separator: "?", maxSplits: 1).first.map(String.init) ?? rawPath
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()   // leading ""
+        guard segments.count >= 4 else { return nil }
+        switch segments.first {
+        case "movie": kind = .movie
+        case "series": kind = .episode
+        default: return nil
+        }
+        let file = segments.last!
+        let stem = file.split(separator: ".", maxSplits: 1)
+        guard let id = Int64(stem[0]), id > 0 else { return nil }
+        self.id = id
+        ext = stem.count > 1 ? String(stem[1]) : ""
+        let credentials = segments.dropFirst().dropLast()
+        guard let user = credentials.first?.removingPercentEncoding, !user.isEmpty,
+              let pass = credentials.dropFirst().joined(separator: "/").removingPercentEncoding
+        else { return nil }
+        username = user
+        password = pass
+    }
+}

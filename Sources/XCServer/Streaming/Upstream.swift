@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Opens provider stream requests: the only place xcserver talks to a provider's stream paths.
+struct Upstream: Sendable {
+    let http: HTTPClient
+    /// How long a provider may take to answer with a head before the next account is tried.
+    var openTimeout: TimeAmount = .seconds(10)
+    let logger: Logger
+
+    /// The client for streams: bounded redirects (providers send players to a load-balancer node), no
+    /// decompression (bytes pass through untouched), a read timeout for a provider that stops sending,
+    /// and no per-host connection cap of its own: the slot core decides how many streams run.
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            timeout: .init(connect: .seconds(5), read: .seconds(30)),
+            decompression: .disabled)
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    enum Outcome: Sendable {
+        case opened(HTTPClientResponse, headViaGet: Bool)
+        case failed(FailoverReason)
+    }
+
+    /// Statuses that mean "this account will not serve it now": try the next account.
+    static func isRefusal(_ status: UInt) -> Bool {
+        status >= 500 || [401, 403, 404, 458, 509].contains(status)
+    }
+
+    func open(_ target: StreamTarget, range: ByteRange?, head: Bool, clientUserAgent: String?) async -> Outcome {
+        let first = await send(target, method: head ? .HEAD : .GET, range: range, clientUserAgent: clientUserAgent)
+        guard head, case .opened(let response, _) = first, [400, 405, 501].contains(response.status.code) else { return first }
+        // A provider that rejects HEAD: ask for one byte instead and answer the client's HEAD from that.
+        logger.debug("[slots] \(target.candidate.accountName) rejects HEAD (\(response.status.code)); asking with a ranged GET")
+        let retried = await send(target, method: .GET, range: range ?? ByteRange(start: 0, end: 0), clientUserAgent: clientUserAgent)
+        if case .opened(let response, _) = retried { return .opened(response, headViaGet: true) }
+        return retried
+    }
+
+    func send(_ target: StreamTarget, method: HTTPMethod, range: ByteRange?, clientUserAgent: String?) async -> Outcome {
+        var request = HTTPClientRequest(url: target.url)
+        request.method = method
+        if let range { request.headers.add(name: "Range", value: range.header) }
+        request.headers.add(name: "User-Agent", value: target.userAgent ?? clientUserAgent ?? "xcserver")
+        do {
+            let response = try await http.execute(request, timeout: openTimeout)
+            if Self.isRefusal(response.status.code) {
+                logger.info("[slots] \(target.candidate.accountName) answered \(response.status.code) for \(Redaction.url(target.url))")
+                return .failed(.status(Int(response.status.code)))
+            }
+            return .opened(response, headViaGet: false)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            logger.info("[slots] \(target.candidate.accountName) timed out for \(Redaction.url(target.url))")
+            return .failed(.timeout)
+        } catch {
+            logger.info("[slots] \(target.candidate.accountName) unreachable for \(Redaction.url(target.url)): \(Redaction.url(String(describing: error)))")
+            return .failed(.connectError)
+        }
+    }
+}
