@@ -1,0 +1,207 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+
+/// A real Xtream Codes provider on loopback, serving fixture or generated catalogs and deterministic media
+/// with Range support, with faults switchable at run time. Used by tests, `xcserver demo` and the benchmark.
+///
+/// ```swift
+/// let provider = try await FixtureProvider.start(accounts: [try .alpha(), try .beta()])
+/// defer { Task { await provider.stop() } }
+/// // GET \(provider.baseURL)/player_api.php?username=alpha&password=a%2Bb%26c%2Fd%20e
+/// ```
+public final class FixtureProvider: Sendable {
+    let core: ProviderCore
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let stopped = NIOLockedValueBox(false)
+
+    private init(core: ProviderCore, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.core = core
+        self.group = group
+        self.task = task
+    }
+
+    /// Starts a provider and returns once its listener is bound.
+    /// - Parameters:
+    ///   - port: 0 picks a free port (read it back from ``port``).
+    ///   - pathPrefix: serve everything under a sub-path (`/panel` -> `http://127.0.0.1:PORT/panel/player_api.php`),
+    ///     as some providers do.
+    ///   - logger: defaults to a `warning`-level logger labelled `FixtureProvider`.
+    public static func start(
+        accounts: [FixtureAccount],
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        pathPrefix: String = "",
+        logger: Logger? = nil
+    ) async throws -> FixtureProvider {
+        var prefix = pathPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        if !prefix.isEmpty { prefix = "/" + prefix }
+        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix)
+        let logger = logger ?? {
+            var logger = Logger(label: "FixtureProvider")
+            logger.logLevel = .warning
+            return logger
+        }()
+        let (bound, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            responder: ProviderResponder(core: core),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task<Void, any Error> {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = bound.makeAsyncIterator()
+        guard let actualPort = await iterator.next(), actualPort > 0 else {
+            task.cancel()
+            try await task.value
+            throw FixtureProviderError.didNotStart
+        }
+        core.state.withLockedValue { $0.port = actualPort }
+        return FixtureProvider(core: core, group: group, task: task)
+    }
+
+    /// The bound port.
+    public var port: Int { core.port }
+
+    /// `http://HOST:PORT` + path prefix (no trailing slash): an account's base URL.
+    public var baseURL: String { core.baseURL }
+
+    /// The normalized path prefix ("" or "/sub/path").
+    public var pathPrefix: String { core.pathPrefix }
+
+    /// Replaces the faults of an account (resets the `dropCount` budget).
+    public func setFaults(_ faults: FixtureFaults, for username: String) {
+        core.setFaults(faults, for: username)
+    }
+
+    public func faults(for username: String) -> FixtureFaults {
+        core.lookup(username)?.1 ?? .none
+    }
+
+    /// Changes an account while running (catalog for a re-sync, `maxConnections`, media sizes...).
+    /// Open streams keep the media they started with.
+    public func updateAccount(_ username: String, _ change: @Sendable (inout FixtureAccount) -> Void) {
+        core.state.withLockedValue { state in
+            guard var entry = state.accounts[username] else { return }
+            let name = entry.account.username
+            change(&entry.account)
+            entry.account.username = name
+            state.accounts[username] = entry
+        }
+    }
+
+    public func stats(for username: String) -> FixtureStats {
+        core.state.withLockedValue { $0.accounts[username]?.stats ?? FixtureStats() }
+    }
+
+    /// Clears counters and logs of every account. What is open right now stays counted
+    /// (`openStreams`, `openTitles`; the maxima restart from those values).
+    public func resetStats() {
+        core.state.withLockedValue { state in
+            for (name, entry) in state.accounts {
+                var fresh = FixtureStats()
+                fresh.openStreams = entry.stats.openStreams
+                fresh.maxOpenStreams = entry.stats.openStreams
+                fresh.openTitles = entry.stats.openTitles
+                fresh.maxOpenTitles = entry.stats.openTitles
+                fresh.openAPIRequests = entry.stats.openAPIRequests
+                fresh.maxOpenAPIRequests = entry.stats.openAPIRequests
+                state.accounts[name]!.stats = fresh
+            }
+        }
+    }
+
+    /// Shuts the server down: graceful first (in-flight responses may finish), then, after 2 s, cancellation,
+    /// which ends stalled responses too. Never hangs; calling it twice is harmless.
+    public func stop() async {
+        let alreadyStopped = stopped.withLockedValue { value in
+            defer { value = true }
+            return value
+        }
+        guard !alreadyStopped else {
+            _ = await task.result
+            return
+        }
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        await withTaskGroup(of: Void.self) { waiters in
+            waiters.addTask { _ = await task.result }
+            waiters.addTask {
+                do {
+                    try await Task.sleep(for: .seconds(2))
+                    task.cancel()
+                } catch {}
+            }
+            await waiters.next()
+            waiters.cancelAll()
+        }
+        _ = await task.result
+    }
+
+    // MARK: helpers for clients of the fixture
+
+    /// What the generated media of `streamID` holds at `range` (or the bytes of its `mediaFiles` file),
+    /// for byte-exact comparisons. `range` is clamped to the file size.
+    public static func expectedBytes(account: FixtureAccount, streamID: Int, range: Range<Int>) -> [UInt8] {
+        let total = account.size(of: streamID)
+        let clamped = max(0, min(range.lowerBound, total)) ..< max(0, min(range.upperBound, total))
+        guard !clamped.isEmpty else { return [] }
+        if let path = account.mediaFiles[streamID] {
+            guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: UInt64(clamped.lowerBound))
+            return [UInt8]((try? handle.read(upToCount: clamped.count)) ?? Data())
+        }
+        return MediaBytes.bytes(key: MediaBytes.key(seed: account.mediaSeed, streamID: streamID), range: clamped)
+    }
+
+    /// Percent-encodes a credential for a query value or a path segment (everything but RFC 3986 unreserved).
+    public static func percentEncode(_ text: String) -> String { URLText.encode(text) }
+
+    /// `BASE/player_api.php?username=..&password=..[&action=..][&extra...]`, credentials percent-encoded.
+    public func apiURL(username: String, password: String, action: String? = nil, _ extra: [(String, String)] = []) -> String {
+        var url = "\(baseURL)/player_api.php?username=\(URLText.encode(username))&password=\(URLText.encode(password))"
+        if let action { url += "&action=\(URLText.encode(action))" }
+        for (key, value) in extra { url += "&\(URLText.encode(key))=\(URLText.encode(value))" }
+        return url
+    }
+
+    /// `BASE/movie|series/USER/PASS/ID.EXT`, credentials percent-encoded.
+    public func streamURL(kind: String = "movie", username: String, password: String, streamID: Int, ext: String = "mkv") -> String {
+        "\(baseURL)/\(kind)/\(URLText.encode(username))/\(URLText.encode(password))/\(streamID).\(ext)"
+    }
+
+    /// `fixtures/` of the source tree this module was compiled from (works for tests, `swift run` and the
+    /// benchmark in a checkout). Override with the `XCSERVER_FIXTURES` environment variable.
+    public static var sourceFixturesDirectory: URL {
+        if let override = ProcessInfo.processInfo.environment["XCSERVER_FIXTURES"], !override.isEmpty {
+            return URL(fileURLWithPath: override, isDirectory: true)
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()  // FixtureProvider/
+            .deletingLastPathComponent()  // Sources/
+            .deletingLastPathComponent()  // package root
+            .appendingPathComponent("fixtures", isDirectory: true)
+    }
+}
+
+public enum FixtureProviderError: Error, CustomStringConvertible {
+    case didNotStart
+
+    public var description: String {
+        switch self {
+        case .didNotStart: "the fixture provider did not start listening"
+        }
+    }
+}

@@ -1,0 +1,357 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Answers every request of a fixture provider: `player_api.php`, stream paths and `/lb/<token>/` redirect targets.
+struct ProviderResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let core: ProviderCore
+    static let chunkSize = 64 * 1024
+
+    struct DroppedConnection: Error {}
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var path = Substring(request.uri.path)
+        if !core.pathPrefix.isEmpty {
+            guard path.hasPrefix(core.pathPrefix + "/") else { return Self.text(.notFound, "not found") }
+            path = path.dropFirst(core.pathPrefix.count)
+        }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()  // leading ""
+        guard let first = segments.first else { return Self.text(.notFound, "not found") }
+        switch first {
+        case "player_api.php" where segments.count == 1:
+            var request = request
+            return try await api(&request)
+        case "movie", "series":
+            return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false)
+        case "lb":
+            let rest = Array(segments.dropFirst())
+            guard rest.count >= 2, core.isValidToken(String(rest[0])),
+                  let kind = StreamKind(rawValue: String(rest[1]))
+            else { return Self.text(.forbidden, "invalid token") }
+            return try await stream(request, kind: kind, segments: Array(rest.dropFirst(2)), viaLoadBalancer: true)
+        default:
+            return Self.text(.notFound, "not found")
+        }
+    }
+
+    // MARK: player_api.php
+
+    func api(_ request: inout Request) async throws -> Response {
+        guard request.method == .get || request.method == .post else {
+            return Self.text(.methodNotAllowed, "method not allowed")
+        }
+        var parameters: [String: String] = [:]
+        if let query = request.uri.query { URLText.form(Substring(query), into: &parameters) }
+        if request.method == .post {
+            let body = try await request.collectBody(upTo: 1 << 20)
+            URLText.form(Substring(String(buffer: body)), into: &parameters)
+        }
+        let username = parameters["username"] ?? ""
+        let password = parameters["password"] ?? ""
+        let action = parameters["action"] ?? ""
+        var logged: [String: String] = [:]
+        for key in ["series_id", "vod_id", "category_id", "stream_id"] { logged[key] = parameters[key] }
+
+        guard core.beginAPI(username: username, action: action, parameters: logged),
+              let (account, faults) = core.lookup(username)
+        else { return Self.json(#"{"user_info":{"auth":0}}"#) }
+        defer { core.endAPI(username: username) }
+
+        if let status = faults.apiStatus { return Self.htmlError(status) }
+        if faults.apiGarbage {
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=UTF-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "<html>garbage</html>")))
+        }
+        guard account.password == password else { return Self.json(#"{"user_info":{"auth":0}}"#) }
+
+        switch action {
+        case "":
+            return authAnswer(account: account, request: request)
+        case _ where FixtureCatalog.listActions.contains(action):
+            if let delay = faults.firstByteDelay { try await Task.sleep(for: delay) }
+            if faults.emptyLists { return Self.json("[]") }
+            // A list filtered by category_id would need parsing; the fixture answers the whole list
+            // (xcserver never sends category_id upstream).
+            guard let buffer = account.catalog.listBuffer(action) else { return Self.json("[]") }
+            return Self.jsonStream(buffer)
+        case "get_series_info":
+            if let delay = faults.infoDelay { try await Task.sleep(for: delay) }
+            guard let id = parameters["series_id"].flatMap({ Int($0) }),
+                  let body = account.catalog.seriesInfoSource(id)
+            else {
+                // Real panels answer an unknown series with PHP empty arrays where objects belong.
+                return Self.json(#"{"seasons":[],"info":[],"episodes":[]}"#)
+            }
+            return Self.jsonStream(body)
+        case "get_vod_info":
+            if let delay = faults.infoDelay { try await Task.sleep(for: delay) }
+            guard let id = parameters["vod_id"].flatMap({ Int($0) }),
+                  let body = account.catalog.vodInfoSource(id)
+            else {
+                // Unknown movie: a bare `[]` (no `info` / `movie_data` keys at all), as several panels do.
+                return Self.json("[]")
+            }
+            return Self.jsonStream(body)
+        case "get_short_epg", "get_simple_data_table":
+            return Self.json(#"{"epg_listings":[]}"#)
+        default:
+            return Self.json("[]")
+        }
+    }
+
+    func authAnswer(account: FixtureAccount, request: Request) -> Response {
+        let authority = self.authority(request)
+        let now = Date()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        let fixedTime = "\(c.year ?? 1970)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+        let answer: [String: Any] = [
+            "user_info": [
+                "username": account.username,
+                "password": account.password,
+                "message": "Welcome to the fixture panel",
+                "auth": 1,
+                "status": "Active",
+                "exp_date": "1798761600",
+                "is_trial": "0",
+                "active_cons": String(core.openTitleCount(account.username)),
+                "created_at": "1700000000",
+                "max_connections": String(account.maxConnections),
+                "allowed_output_formats": ["m3u8", "ts", "rtmp"],
+            ] as [String: Any],
+            "server_info": [
+                "url": authority.host,
+                "port": authority.port,
+                "https_port": "",
+                "server_protocol": "http",
+                "rtmp_port": "",
+                "timezone": "UTC",
+                "timestamp_now": Int(now.timeIntervalSince1970),
+                "time_now": fixedTime,
+                "process": true,
+            ] as [String: Any],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Host and port the client used (its Host header), else the bound address: what a panel puts in
+    /// `server_info` and in redirect URLs.
+    func authority(_ request: Request) -> (host: String, port: String) {
+        if let authority = request.head.authority, !authority.isEmpty {
+            if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+                let host = String(authority[authority.index(after: authority.startIndex) ..< close])
+                let rest = authority[authority.index(after: close)...]
+                return (host, rest.hasPrefix(":") ? String(rest.dropFirst()) : "80")
+            }
+            if let colon = authority.lastIndex(of: ":") {
+                return (String(authority[..<colon]), String(authority[authority.index(after: colon)...]))
+            }
+            return (authority, "80")
+        }
+        return (core.host, String(core.port))
+    }
+
+    // MARK: stream paths
+
+    func stream(_ request: Request, kind: StreamKind, segments: [Substring], viaLoadBalancer: Bool) async throws -> Response {
+        let isHead = request.method == .head
+        guard request.method == .get || isHead else { return Self.text(.methodNotAllowed, "method not allowed") }
+        guard segments.count == 3 else { return Self.text(.notFound, "not found") }
+        let username = URLText.decode(segments[0], plusAsSpace: false)
+        let password = URLText.decode(segments[1], plusAsSpace: false)
+        let file = URLText.decode(segments[2], plusAsSpace: false)
+        let idText: Substring
+        let ext: Substring
+        if let dot = file.lastIndex(of: ".") {
+            idText = file[..<dot]
+            ext = file[file.index(after: dot)...]
+        } else {
+            idText = file[...]
+            ext = ""
+        }
+        let streamID = Int(idText)
+        var record = FixtureStreamRequest(
+            method: request.method.rawValue, kind: kind.rawValue, streamID: streamID,
+            range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
+            viaLoadBalancer: viaLoadBalancer)
+        func answer(_ response: Response) -> Response {
+            record.status = Int(response.status.code)
+            core.record(record, username: username)
+            return response
+        }
+
+        guard let (account, faults) = core.lookup(username), account.password == password else {
+            return answer(Self.text(.unauthorized, "bad credentials"))
+        }
+        if let status = faults.streamStatus {
+            return answer(Self.text(Self.status(status), "refused by provider (\(status))"))
+        }
+        if isHead, faults.rejectHead { return answer(Self.text(.methodNotAllowed, "HEAD not allowed")) }
+        if faults.redirectStreams, !viaLoadBalancer {
+            let token = core.issueToken()
+            let origin = request.head.authority.map { "http://\($0)\(core.pathPrefix)" } ?? core.baseURL
+            let location = "\(origin)/lb/\(token)/\(kind.rawValue)/\(segments[0])/\(segments[1])/\(segments[2])"
+            return answer(Response(status: .found, headers: [.location: location, .contentLength: "0"]))
+        }
+        guard let streamID,
+              kind == .movie ? account.catalog.containsMovie(streamID) : account.catalog.containsEpisode(streamID)
+        else { return answer(Self.text(.notFound, "stream not found")) }
+
+        let total = account.size(of: streamID)
+        let range: Range<Int>
+        let status: HTTPResponse.Status
+        switch ByteRangeRequest.parse(request.headers[.range], total: total) {
+        case .unsatisfiable:
+            return answer(Response(
+                status: .rangeNotSatisfiable,
+                headers: [.contentRange: "bytes */\(total)", .contentType: "text/plain", .contentLength: "0"]))
+        case .full:
+            range = 0 ..< total
+            status = .ok
+        case .partial(let partial):
+            range = partial
+            status = .partialContent
+        }
+
+        let admission = core.admit(username: username, title: TitleKey(kind: kind, id: streamID), isGet: !isHead, bodyLength: range.count)
+        guard case .admitted(let lease, let cutAfter) = admission else {
+            return answer(Self.text(.forbidden, "max connections"))
+        }
+
+        var headers: HTTPFields = [
+            .contentType: Self.contentType(ext: ext.lowercased()),
+            .acceptRanges: "bytes",
+            .contentLength: String(range.count),
+        ]
+        if status == .partialContent {
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(total)"
+        }
+        if isHead {
+            return answer(Response(status: status, headers: headers, body: .init()))
+        }
+
+        let source: MediaSource
+        if let path = account.mediaFiles[streamID] {
+            source = .file(path)
+        } else {
+            source = .generated(MediaBytes.key(seed: account.mediaSeed, streamID: streamID))
+        }
+        let providerCore = self.core
+        let body = ResponseBody(contentLength: range.count) { writer in
+            defer { lease?.release() }
+            let limit = cutAfter ?? range.count
+            let reader = try source.open()
+            defer { reader.close() }
+            var offset = range.lowerBound
+            let end = range.lowerBound + limit
+            while offset < end {
+                let count = min(Self.chunkSize, end - offset)
+                let chunk = try reader.read(offset: offset, count: count)
+                try await writer.write(chunk)
+                providerCore.addBytes(chunk.readableBytes, username: username)
+                offset += count
+                // Read per chunk, so a test can slow an open response down or let it finish.
+                if offset < end, let delay = providerCore.lookup(username)?.1.chunkDelay {
+                    try await Task.sleep(for: delay)
+                }
+            }
+            if cutAfter != nil {
+                // Give the bytes a moment to reach the socket, then close the connection mid-body.
+                try? await Task.sleep(for: .milliseconds(30))
+                throw DroppedConnection()
+            }
+            try await writer.finish(nil)
+        }
+        return answer(Response(status: status, headers: headers, body: body))
+    }
+
+    static func contentType(ext: String) -> String {
+        switch ext {
+        case "mkv": "video/x-matroska"
+        case "mp4", "m4v": "video/mp4"
+        default: "application/octet-stream"
+        }
+    }
+
+    // MARK: bodies
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body + "\n")))
+    }
+
+    static func json(_ body: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Small bodies in one write with `Content-Length`; large ones (≥ 64 KiB) in 64 KiB slices of the stored
+    /// buffer (no copy) with chunked transfer encoding, as a PHP panel streaming its output does.
+    static func jsonStream(_ buffer: ByteBuffer) -> Response {
+        guard buffer.readableBytes >= chunkSize else {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        }
+        let body = ResponseBody { writer in
+            var remaining = buffer
+            while remaining.readableBytes > 0, let slice = remaining.readSlice(length: min(chunkSize, remaining.readableBytes)) {
+                try await writer.write(slice)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    /// A status with the reason phrase nginx / XC panels send.
+    static func status(_ code: Int) -> HTTPResponse.Status {
+        let phrases = [
+            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed",
+            429: "Too Many Requests", 458: "Max Connections Reached", 500: "Internal Server Error", 502: "Bad Gateway",
+            503: "Service Temporarily Unavailable", 504: "Gateway Time-out", 509: "Bandwidth Limit Exceeded",
+            520: "Unknown Error", 521: "Web Server Is Down",
+        ]
+        return HTTPResponse.Status(code: code, reasonPhrase: phrases[code] ?? "")
+    }
+
+    static func htmlError(_ status: Int) -> Response {
+        let code = Self.status(status)
+        let title = "\(status) \(code.reasonPhrase.isEmpty ? "Error" : code.reasonPhrase)"
+        let html = "<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        return Response(status: code, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// Where a stream's bytes come from.
+enum MediaSource: Sendable {
+    case generated(UInt64)
+    case file(String)
+
+    func open() throws -> MediaReader {
+        switch self {
+        case .generated(let key): return MediaReader(key: key, handle: nil)
+        case .file(let path):
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
+            return MediaReader(key: 0, handle: handle)
+        }
+    }
+}
+
+struct MediaReader {
+    let key: UInt64
+    let handle: FileHandle?
+    static let allocator = ByteBufferAllocator()
+
+    func read(offset: Int, count: Int) throws -> ByteBuffer {
+        guard let handle else {
+            return MediaBytes.buffer(key: key, offset: offset, count: count, allocator: Self.allocator)
+        }
+        try handle.seek(toOffset: UInt64(offset))
+        let data = try handle.read(upToCount: count) ?? Data()
+        guard data.count == count else { throw CocoaError(.fileReadUnknown) }
+        return ByteBuffer(bytes: data)
+    }
+
+    func close() { try? handle?.close() }
+}
