@@ -35,12 +35,25 @@ final class OnDemandEpisodes: Sendable {
             }
             tasks.append(task)
         }
-        let all = tasks
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for task in all { await task.value } }
-            group.addTask { try? await Task.sleep(for: budget) }
-            await group.next()
-            group.cancelAll()
+        await Self.wait(for: tasks, atMost: budget)
+    }
+
+    /// Returns when every task finished or `budget` passed, whichever is first. (A task group would wait
+    /// for its children, and awaiting a `Task`'s value cannot be cancelled.)
+    static func wait(for tasks: [Task<Void, Never>], atMost budget: Duration) async {
+        let resumed = Mutex(false)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeOnce: @Sendable () -> Void = {
+                if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume() }
+            }
+            Task {
+                for task in tasks { await task.value }
+                resumeOnce()
+            }
+            Task {
+                try? await Task.sleep(for: budget)
+                resumeOnce()
+            }
         }
     }
 }
