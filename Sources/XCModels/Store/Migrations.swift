@@ -8,6 +8,9 @@ enum Migrations {
         migrator.registerMigration("v1 accounts, users, catalog") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2 settings, user category allow-lists") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -174,5 +177,19 @@ enum Migrations {
         );
         CREATE INDEX episode_relation_by_episode ON episode_relation(episode_id);
         CREATE INDEX episode_relation_by_series_relation ON episode_relation(series_relation_id);
+        """
+
+    /// `setting` holds server-wide values such as the generated admin token. `user_category` is a
+    /// user's allow-list: when a user has rows here, the XC API shows that user only those categories.
+    private static let v2 = """
+        CREATE TABLE setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE user_category (
+            user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+            category_id INTEGER NOT NULL REFERENCES category(id) ON DELETE CASCADE,
+            PRIMARY KEY (user_id, category_id)
+        );
         """
 }

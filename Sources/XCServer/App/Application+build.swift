@@ -12,7 +12,7 @@ func buildApplication(
     PlayerAPIController(services: services).register(on: router)
     PlaylistController(services: services).register(on: router)
     StreamController(services: services).register(on: router)
-    ConnectionsController(services: services).register(on: router)
+    AdminAPI.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }
     return Application(
         router: router,

@@ -31,7 +31,8 @@ struct Demo: AsyncParsableCommand {
         try await store.addAccount(Account(name: "beta", baseURL: provider.baseURL, username: "beta",
                                            password: FixtureAccount.betaPassword, maxConnections: 2, priority: 5))
         try await store.addUser(User(username: Self.username, password: Self.password, maxConnections: 2))
-        let services = AppServices(config: ServerConfig(host: host, port: port), store: store, logger: logger)
+        let token = try await store.adminToken().token
+        let services = AppServices(config: ServerConfig(host: host, port: port, adminToken: token), store: store, logger: logger)
         let report = try await services.sync.run()
         print(report.text)
         let address = host == "0.0.0.0" ? (Self.lanAddress() ?? "127.0.0.1") : host
@@ -42,6 +43,8 @@ struct Demo: AsyncParsableCommand {
               username: \(Self.username)
               password: \(Self.password)
             Try: curl 'http://127.0.0.1:\(port)/player_api.php?username=\(Self.username)&password=\(Self.password)&action=get_vod_streams'
+            Admin API token: \(token)
+              curl -H 'Authorization: Bearer \(token)' http://127.0.0.1:\(port)/api/connections
             (demo provider on \(provider.baseURL), database \(db); Ctrl-C stops)
 
             """)

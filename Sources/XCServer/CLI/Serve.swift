@@ -24,14 +24,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a viewing's provider connection is kept after its last request ends (seeks reuse it).")
     var grace: Double = 10
 
-    @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN.")
+    @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN, else one generated and kept in the database.")
     var adminToken: String? = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"]
 
     func run() async throws {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
+        var token = adminToken
+        if token == nil || token!.isEmpty {
+            let stored = try await store.adminToken()
+            token = stored.token
+            if stored.created {
+                print("admin API token (generated, kept in \(store.path)): \(stored.token)")
+            } else {
+                logger.info("[api] admin API uses the token kept in \(store.path) (`xcserver admin-token` shows it)")
+            }
+        }
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
-                                  grace: .milliseconds(Int64(grace * 1000)), adminToken: adminToken)
+                                  grace: .milliseconds(Int64(grace * 1000)), adminToken: token)
         let services = AppServices(config: config, store: store, logger: logger)
         logger.info("[api] serving \(store.path) on http://\(host):\(port)")
         try await buildApplication(services: services).runService()

@@ -1,0 +1,10 @@
+import Hummingbird
+
+/// The admin JSON API under `/api`, everything behind the bearer token. Each group of routes lives in
+/// its own controller file; this is the one place that mounts them.
+enum AdminAPI {
+    static func register(on router: Router<XCRequestContext>, services: AppServices) {
+        let api = router.group("api").add(middleware: AdminAuthMiddleware(token: services.config.adminToken))
+        ConnectionsController(services: services).register(on: api)
+    }
+}
