@@ -109,7 +109,7 @@ public final class SyncEngine: Sendable {
         return counts
     }
 
-    private func importCategories(_ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts) async throws -> [String: Int64] {
+    private func importCategories(_ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts) async throws -> CategoryImport.Result {
         let started = ContinuousClock.now
         var raws: [[UInt8]] = []
         try await client.streamList(action: action) { raws += $0 }
@@ -121,17 +121,18 @@ public final class SyncEngine: Sendable {
         }
         result.counts.seconds = started.duration(to: .now).inSeconds
         counts.add(result.counts)
-        return result.map
+        return result
     }
 
     private func importList<Item: ListItem>(
-        _: Item.Type, _ client: ProviderClient, action: String, categories: [String: Int64], options: SyncOptions
+        _: Item.Type, _ client: ProviderClient, action: String, categories: CategoryImport.Result, options: SyncOptions
     ) async throws -> SyncCounts {
         let accountID = client.account.id!
         let now = Self.now
         let logger = logger
         var importer = try await store.pool.read { db in
-            try TitleListImport<Item>(db: db, accountID: accountID, categories: categories, now: now, logger: logger)
+            try TitleListImport<Item>(db: db, accountID: accountID, categories: categories.map, disabledCategories: categories.disabled,
+                                      now: now, logger: logger)
         }
         // Each batch commits on its own: a list cut off half-way keeps what arrived; staleness waits for the end.
         let count = try await client.streamList(action: action, batchSize: options.batchSize) { batch in

@@ -5,9 +5,16 @@ import XCModels
 /// the title import uses.
 ///
 /// Categories of one kind merge across accounts by exact (trimmed) name: clients see one "Action".
-/// A category an admin disabled for an account stays disabled across syncs.
+/// A category an admin disabled for an account stays disabled across syncs, and its provider id is
+/// returned in `disabled` so the title import leaves that category's titles alone.
 enum CategoryImport {
-    static func run(_ raws: [[UInt8]], kind: CatalogKind, accountID: Int64, now: Int64, db: Database) throws -> (map: [String: Int64], counts: SyncCounts) {
+    struct Result {
+        var map: [String: Int64]
+        var disabled: Set<String>
+        var counts: SyncCounts
+    }
+
+    static func run(_ raws: [[UInt8]], kind: CatalogKind, accountID: Int64, now: Int64, db: Database) throws -> Result {
         var counts = SyncCounts()
         var map: [String: Int64] = [:]
         for raw in raws {
@@ -41,9 +48,13 @@ enum CategoryImport {
             map[providerID] = categoryID
         }
         // Titles may name categories the list no longer has; keep mapping them from earlier syncs.
-        let rows = try Row.fetchAll(db, sql: "SELECT provider_category_id, category_id FROM account_category WHERE account_id = ? AND kind = ?",
+        let rows = try Row.fetchAll(db, sql: "SELECT provider_category_id, category_id, enabled FROM account_category WHERE account_id = ? AND kind = ?",
                                     arguments: [accountID, kind.rawValue])
-        for row in rows where map[row[0]] == nil { map[row[0]] = row[1] }
-        return (map, counts)
+        var disabled = Set<String>()
+        for row in rows {
+            if map[row[0]] == nil { map[row[0]] = row[1] }
+            if !(row[2] as Bool) { disabled.insert(row[0]) }
+        }
+        return Result(map: map, disabled: disabled, counts: counts)
     }
 }

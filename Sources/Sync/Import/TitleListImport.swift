@@ -19,15 +19,18 @@ struct TitleListImport<Item: ListItem> {
     let accountID: Int64
     let now: Int64
     let categories: [String: Int64]
+    /// Provider category ids the admin disabled for this account: their titles are left as they are.
+    let disabledCategories: Set<String>
     let logger: Logger
     private var known: [Int: Known] = [:]
     private var seen = Set<Int>()
     private(set) var counts = SyncCounts()
 
-    init(db: Database, accountID: Int64, categories: [String: Int64], now: Int64, logger: Logger) throws {
+    init(db: Database, accountID: Int64, categories: [String: Int64], disabledCategories: Set<String> = [], now: Int64, logger: Logger) throws {
         self.accountID = accountID
         self.now = now
         self.categories = categories
+        self.disabledCategories = disabledCategories
         self.logger = logger
         let rows = try Row.fetchCursor(db, sql: """
             SELECT \(Item.providerIDColumn), id, content_hash, stale FROM \(Item.relationTable) WHERE account_id = ?
@@ -62,6 +65,12 @@ struct TitleListImport<Item: ListItem> {
             }
             guard seen.insert(item.providerID).inserted else {
                 counts.skip("\(Item.providerIDColumn) listed twice")
+                continue
+            }
+            // A disabled category's titles are neither imported nor marked stale: re-enabling it brings
+            // them back as they were (they are not served meanwhile; see recomputePreferredRelations).
+            if let primary = item.providerCategoryIDs.first, disabledCategories.contains(primary) {
+                counts.skip("category disabled")
                 continue
             }
             let hash = ContentHash.of(raw)

@@ -81,3 +81,23 @@ extension Store {
         return user
     }
 }
+
+extension Store {
+    /// The categories a user may see, or nil when the user has no allow-list (sees everything).
+    public func allowedCategories(userID: Int64) async throws -> [Int64]? {
+        let ids = try await pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT category_id FROM user_category WHERE user_id = ? ORDER BY category_id", arguments: [userID])
+        }
+        return ids.isEmpty ? nil : ids
+    }
+
+    /// Replaces a user's allow-list; an empty list lifts it.
+    public func setAllowedCategories(userID: Int64, _ categoryIDs: [Int64]) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM user_category WHERE user_id = ?", arguments: [userID])
+            for id in Set(categoryIDs) {
+                try db.execute(sql: "INSERT INTO user_category (user_id, category_id) VALUES (?, ?)", arguments: [userID, id])
+            }
+        }
+    }
+}

@@ -39,7 +39,8 @@ struct StreamController: Sendable {
             range = parsed
         }
         let kindName = path.kind == .movie ? "movie" : "episode"
-        guard let title = try await StreamTitle.lookup(kind: path.kind, publicID: path.id, store: services.store) else {
+        let scope = try await CatalogScope.of(user, store: services.store)
+        guard let title = try await StreamTitle.lookup(kind: path.kind, publicID: path.id, store: services.store, scope: scope) else {
             return .text("no \(kindName) with id \(path.id)", status: .notFound)
         }
         let key = ViewerKey(userID: user.id!, clientIP: context.clientIP, kind: path.kind, contentID: title.contentID)

@@ -30,7 +30,7 @@ struct StreamTitle: Sendable {
 
     /// Looks up a served title by the id clients were given. Only live relations are candidates; a
     /// disabled account is passed along as such so the slot core can say why nothing has room.
-    static func lookup(kind: ContentKind, publicID: Int64, store: Store) async throws -> StreamTitle? {
+    static func lookup(kind: ContentKind, publicID: Int64, store: Store, scope: CatalogScope) async throws -> StreamTitle? {
         let sql: String
         switch kind {
         case .movie:
@@ -38,7 +38,7 @@ struct StreamTitle: Sendable {
                 SELECT m.id, r.id, r.stream_id, r.container_extension, a.id, a.name, a.priority, a.max_connections, a.enabled,
                        a.base_url, a.username, a.password, a.user_agent
                 FROM movie m JOIN movie_relation r ON r.movie_id = m.id JOIN account a ON a.id = r.account_id
-                WHERE m.public_id = ? AND m.preferred_relation_id IS NOT NULL AND r.stale = 0
+                WHERE m.public_id = ? AND m.preferred_relation_id IS NOT NULL AND r.stale = 0\(scope.titleFilter("m"))
                 ORDER BY a.priority DESC, a.id, r.id
                 """
         case .episode:
@@ -46,8 +46,8 @@ struct StreamTitle: Sendable {
                 SELECT e.id, r.id, r.stream_id, r.container_extension, a.id, a.name, a.priority, a.max_connections, a.enabled,
                        a.base_url, a.username, a.password, a.user_agent
                 FROM episode e JOIN episode_relation r ON r.episode_id = e.id JOIN account a ON a.id = r.account_id
-                JOIN series_relation sr ON sr.id = r.series_relation_id
-                WHERE e.public_id = ? AND e.preferred_relation_id IS NOT NULL AND r.stale = 0 AND sr.stale = 0
+                JOIN series_relation sr ON sr.id = r.series_relation_id JOIN series s ON s.id = e.series_id
+                WHERE e.public_id = ? AND e.preferred_relation_id IS NOT NULL AND r.stale = 0 AND sr.stale = 0\(scope.titleFilter("s"))
                 ORDER BY a.priority DESC, a.id, r.id
                 """
         case .live:

@@ -10,7 +10,7 @@ enum CatalogLists {
     static let batchSize = 2000
 
     /// Only categories clients can see titles in: used by a served title of that kind.
-    static func categories(kind: CatalogKind, store: Store) async throws -> [UInt8] {
+    static func categories(kind: CatalogKind, store: Store, scope: CatalogScope) async throws -> [UInt8] {
         let titles = kind == .series ? "series" : "movie"
         return try await store.pool.read { db in
             var json = JSONWriter(capacity: 4096)
@@ -19,6 +19,7 @@ enum CatalogLists {
                 SELECT c.id, c.name FROM category c
                 WHERE c.kind = ? AND c.id IN (
                     SELECT j.value FROM \(titles) t, json_each(t.category_ids) j WHERE t.preferred_relation_id IS NOT NULL)
+                  \(scope.categoryFilter("c"))
                 ORDER BY c.name
                 """, arguments: [kind.rawValue])
             while let row = try rows.next() {
@@ -33,12 +34,12 @@ enum CatalogLists {
         }
     }
 
-    static func vodStreams(store: Store, categoryID: Int64?) -> StreamedBody.Producer {
+    static func vodStreams(store: Store, categoryID: Int64?, scope: CatalogScope) -> StreamedBody.Producer {
         paged(store: store, sql: """
             SELECT m.id, m.public_id, r.name, r.stream_icon, r.rating, r.rating_5based, r.added, r.is_adult,
                    COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')), m.category_ids, r.container_extension, r.tmdb, r.trailer
             FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
-            WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(m.category_ids) WHERE value = ?2))
+            WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(m.category_ids) WHERE value = ?2))\(scope.titleFilter("m"))
             ORDER BY m.id LIMIT ?3
             """, categoryID: categoryID) { json, row, num in
             json.beginObject()
@@ -89,11 +90,11 @@ enum CatalogLists {
         json.member("category_ids", raw: row[o + 15] as String)
     }
 
-    static func series(store: Store, categoryID: Int64?) -> StreamedBody.Producer {
+    static func series(store: Store, categoryID: Int64?, scope: CatalogScope) -> StreamedBody.Producer {
         paged(store: store, sql: """
             SELECT s.id, s.public_id, \(seriesColumns)
             FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id
-            WHERE s.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(s.category_ids) WHERE value = ?2))
+            WHERE s.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(s.category_ids) WHERE value = ?2))\(scope.titleFilter("s"))
             ORDER BY s.id LIMIT ?3
             """, categoryID: categoryID) { json, row, num in
             json.beginObject()

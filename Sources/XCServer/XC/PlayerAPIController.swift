@@ -23,28 +23,29 @@ struct PlayerAPIController: Sendable {
         let action = query["action"] ?? ""
         services.logger.debug("[api] \(user.username) \(action.isEmpty ? "login" : action)")
         let store = services.store
+        let scope = try await CatalogScope.of(user, store: store)
         switch action {
         case "":
             return .json(AuthAnswer.write(
                 user: user, activeConnections: await services.activeConnections(userID: user.id!),
                 server: ServerAddress.from(request, config: services.config)))
         case "get_vod_categories":
-            return .json(try await CatalogLists.categories(kind: .movie, store: store))
+            return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: scope))
         case "get_series_categories":
-            return .json(try await CatalogLists.categories(kind: .series, store: store))
+            return .json(try await CatalogLists.categories(kind: .series, store: store, scope: scope))
         case "get_live_categories", "get_live_streams":
             // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
             return .json(Array("[]".utf8))
         case "get_vod_streams":
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
-                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id")))
+                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: scope))
         case "get_series":
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
-                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id")))
+                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id"), scope: scope))
         case "get_vod_info":
-            return try await vodInfo(query)
+            return try await vodInfo(query, scope: scope)
         case "get_series_info":
-            return try await seriesInfo(query)
+            return try await seriesInfo(query, scope: scope)
         case "get_short_epg", "get_simple_data_table":
             return .json(Array(#"{"epg_listings":[]}"#.utf8))
         default:
@@ -53,8 +54,8 @@ struct PlayerAPIController: Sendable {
         }
     }
 
-    private func vodInfo(_ query: XCQuery) async throws -> Response {
-        guard let id = query.int("vod_id"), let found = try await VodInfoAnswer.answer(publicID: id, store: services.store) else {
+    private func vodInfo(_ query: XCQuery, scope: CatalogScope) async throws -> Response {
+        guard let id = query.int("vod_id"), let found = try await VodInfoAnswer.answer(publicID: id, store: services.store, scope: scope) else {
             return .json(VodInfoAnswer.unknown)
         }
         if let missing = found.missingDetail, let account = try await services.store.account(id: missing.accountID) {
@@ -63,8 +64,8 @@ struct PlayerAPIController: Sendable {
         return .json(found.bytes)
     }
 
-    private func seriesInfo(_ query: XCQuery) async throws -> Response {
-        guard let id = query.int("series_id"), let series = try await SeriesInfoAnswer.lookup(publicID: id, store: services.store) else {
+    private func seriesInfo(_ query: XCQuery, scope: CatalogScope) async throws -> Response {
+        guard let id = query.int("series_id"), let series = try await SeriesInfoAnswer.lookup(publicID: id, store: services.store, scope: scope) else {
             return .json(SeriesInfoAnswer.unknown)
         }
         if series.unfetched {

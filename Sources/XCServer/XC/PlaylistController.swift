@@ -33,12 +33,13 @@ struct PlaylistController: Sendable {
         let base = ServerAddress.from(request, config: services.config).baseURL
         let credentials = "\(Self.pathEncode(user.username))/\(Self.pathEncode(user.password))"
         let store = services.store
+        let scope = try await CatalogScope.of(user, store: store)
         return StreamedBody.response(for: request, contentType: "audio/x-mpegurl; charset=utf-8") { emit in
             try await emit(Array("#EXTM3U\n".utf8))
             try await Self.emitPaged(store: store, emit: emit, sql: """
                 SELECT m.id, r.name, r.stream_icon, COALESCE(c.name, ''), m.public_id, r.container_extension
                 FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id LEFT JOIN category c ON c.id = COALESCE(r.category_id, json_extract(m.category_ids, '$[0]'))
-                WHERE m.id > ? ORDER BY m.id LIMIT ?
+                WHERE m.id > ?\(scope.titleFilter("m")) ORDER BY m.id LIMIT ?
                 """) { row in
                 Self.entry(name: row[1], logo: row[2], group: row[3], url: "\(base)/movie/\(credentials)/\(row[4] as Int64).\(row[5] as String)")
             }
@@ -47,7 +48,7 @@ struct PlaylistController: Sendable {
                 FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
                 JOIN series s ON s.id = e.series_id JOIN series_relation sr ON sr.id = s.preferred_relation_id
                 LEFT JOIN category c ON c.id = COALESCE(sr.category_id, json_extract(s.category_ids, '$[0]'))
-                WHERE e.id > ? ORDER BY e.id LIMIT ?
+                WHERE e.id > ?\(scope.titleFilter("s")) ORDER BY e.id LIMIT ?
                 """) { row in
                 let name = "\(row[1] as String) S\(Self.twoDigits(row[6]))E\(Self.twoDigits(row[7]))"
                 return Self.entry(name: name, logo: row[2], group: row[3], url: "\(base)/series/\(credentials)/\(row[4] as Int64).\(row[5] as String)")

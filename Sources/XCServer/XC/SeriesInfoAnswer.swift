@@ -8,11 +8,11 @@ enum SeriesInfoAnswer {
     static let unknown: [UInt8] = Array(#"{"seasons":[],"info":{},"episodes":{}}"#.utf8)
 
     /// The row id of a served series, and whether any of its relations still lacks fetched episodes.
-    static func lookup(publicID: Int64, store: Store) async throws -> (seriesID: Int64, unfetched: Bool)? {
+    static func lookup(publicID: Int64, store: Store, scope: CatalogScope) async throws -> (seriesID: Int64, unfetched: Bool)? {
         try await store.pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.id, EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = s.id AND r.stale = 0 AND r.info_fetched_at IS NULL)
-                FROM series s WHERE s.public_id = ? AND s.preferred_relation_id IS NOT NULL
+                FROM series s WHERE s.public_id = ? AND s.preferred_relation_id IS NOT NULL\(scope.titleFilter("s"))
                 """, arguments: [publicID])
             else { return nil }
             return (row[0], row[1])

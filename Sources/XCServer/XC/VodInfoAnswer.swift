@@ -14,13 +14,13 @@ enum VodInfoAnswer {
         var missingDetail: (movieID: Int64, accountID: Int64, streamID: Int)?
     }
 
-    static func answer(publicID: Int64, store: Store) async throws -> Found? {
+    static func answer(publicID: Int64, store: Store, scope: CatalogScope) async throws -> Found? {
         try await store.pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT m.id, m.public_id, m.tmdb, m.detail, r.account_id, r.stream_id, r.name, r.stream_icon, r.rating,
                        r.added, COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')), m.category_ids, r.container_extension, r.tmdb, r.trailer, r.extra
                 FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
-                WHERE m.public_id = ?
+                WHERE m.public_id = ?\(scope.titleFilter("m"))
                 """, arguments: [publicID])
             else { return nil }
             let detail = (row[3] as String?).flatMap { try? ProviderObject(json: Array($0.utf8)) }
