@@ -10,6 +10,8 @@ struct ServerConfig: Sendable {
     var onDemandBudget: Duration = .seconds(3)
     /// How long a viewing's slot lingers after its last request ends (seeks and re-opens reuse it).
     var grace: Duration = .seconds(10)
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (see `ClientAddress`).
+    var trustedProxies: Set<String> = []
     /// Bearer token for `/api/...`; the admin API answers 401 to everything when none is set.
     var adminToken: String?
 }

@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a viewing's provider connection is kept after its last request ends (seeks reuse it).")
     var grace: Double = 10
 
+    @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy whose X-Forwarded-For names the client (repeatable).")
+    var trustedProxies: [String] = []
+
     @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN, else one generated and kept in the database.")
     var adminToken: String? = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"]
 
@@ -41,7 +44,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
-                                  grace: .milliseconds(Int64(grace * 1000)), adminToken: token)
+                                  grace: .milliseconds(Int64(grace * 1000)), trustedProxies: Set(trustedProxies), adminToken: token)
         let services = AppServices(config: config, store: store, logger: logger)
         logger.info("[api] serving \(store.path) on http://\(host):\(port)")
         try await buildApplication(services: services).runService()

@@ -43,7 +43,9 @@ struct StreamController: Sendable {
         guard let title = try await StreamTitle.lookup(kind: path.kind, publicID: path.id, store: services.store, scope: scope) else {
             return .text("no \(kindName) with id \(path.id)", status: .notFound)
         }
-        let key = ViewerKey(userID: user.id!, clientIP: context.clientIP, kind: path.kind, contentID: title.contentID)
+        let clientIP = ClientAddress(trustedProxies: services.config.trustedProxies)
+            .resolve(peer: context.clientIP, forwardedFor: request.headers[values: Self.forwardedFor].joined(separator: ","))
+        let key = ViewerKey(userID: user.id!, clientIP: clientIP, kind: path.kind, contentID: title.contentID)
         let lease: SlotLease
         do {
             lease = try await services.slots.acquire(SlotRequest(
@@ -87,6 +89,8 @@ struct StreamController: Sendable {
         }
         return .text("every provider account failed for this \(kindName) (last: \(lastFailure))", status: .badGateway)
     }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     static func refused(_ refusal: SlotRefusal) -> Response {
         var headers: HTTPFields = [:]
