@@ -53,7 +53,9 @@ struct StreamTitle: Sendable {
         case .live:
             return nil
         }
-        let rows = try await store.pool.read { db in try Row.fetchAll(db, sql: sql, arguments: [publicID]) }
+        // Capture `sql` explicitly: a deferred-initialized `let` made the compiler pick GRDB's blocking
+        // `read`, which parks a cooperative thread on the reader pool (with 2 cores: a deadlock).
+        let rows = try await store.pool.read { [sql] db in try Row.fetchAll(db, sql: sql, arguments: [publicID]) }
         guard let first = rows.first else { return nil }
         return StreamTitle(contentID: first[0], targets: rows.map { row in
             StreamTarget(
