@@ -39,6 +39,10 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     public static let defaultBackoffStatuses: Set<Int> = [401, 403, 404, 458, 509]
 
     public let grace: Duration
+    /// How long after a zapped slot's last request ended its account is treated as still busy: a client
+    /// that aborts a read closes its upstream connection asynchronously, and a provider that counts
+    /// connections would refuse the new viewing if it arrived first. The new request waits out the rest.
+    public let settle: Duration
     public let backoff: Duration
     public let backoffStatuses: Set<Int>
 
@@ -49,23 +53,25 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
 
     public convenience init(
         grace: Duration = .seconds(10),
+        settle: Duration = .milliseconds(300),
         backoff: Duration = .seconds(30),
         backoffStatuses: Set<Int> = InProcessSlotCore.defaultBackoffStatuses,
         clock: any SlotClock = SystemSlotClock(),
         logger: Logger = Logger(label: "xcserver.slots")
     ) {
         self.init(
-            grace: grace, backoff: backoff, backoffStatuses: backoffStatuses, clock: clock, logger: logger,
+            grace: grace, settle: settle, backoff: backoff, backoffStatuses: backoffStatuses, clock: clock, logger: logger,
             verifiesInvariants: false)
     }
 
     /// `verifiesInvariants` re-checks every capacity and consistency invariant inside the lock after each
     /// mutation and records violations (see `invariantViolations()`); tests use it to check "at every instant".
     init(
-        grace: Duration, backoff: Duration, backoffStatuses: Set<Int>, clock: any SlotClock, logger: Logger,
+        grace: Duration, settle: Duration = .zero, backoff: Duration, backoffStatuses: Set<Int>, clock: any SlotClock, logger: Logger,
         verifiesInvariants: Bool
     ) {
         self.grace = grace
+        self.settle = settle
         self.backoff = backoff
         self.backoffStatuses = backoffStatuses
         self.clock = clock
@@ -76,7 +82,9 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     // MARK: SlotCore
 
     public func acquire(_ request: SlotRequest) async throws(SlotRefusal) -> SlotLease {
-        try acquireNow(request)
+        let lease = try acquireNow(request)
+        if lease.settleDelay > .zero { try? await Task.sleep(for: lease.settleDelay) }
+        return lease
     }
 
     /// `acquire` without the async entry, for callers already on a synchronous path (and the benchmark).
@@ -90,10 +98,10 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
         }
         emit(events)
         switch outcome {
-        case .admitted(let id, let candidate, let reused):
+        case .admitted(let id, let candidate, let reused, let settleDelay):
             return SlotLease(
                 slotID: id, candidate: candidate, reused: reused, key: request.key, isHead: request.isHead,
-                backend: self)
+                settleDelay: settleDelay, backend: self)
         case .refused(let refusal):
             throw refusal
         }
@@ -195,7 +203,7 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     // MARK: Decisions (all run inside the lock)
 
     private enum Admission {
-        case admitted(id: Int64, candidate: SlotCandidate, reused: Bool)
+        case admitted(id: Int64, candidate: SlotCandidate, reused: Bool, settle: Duration = .zero)
         case refused(SlotRefusal)
     }
 
@@ -237,7 +245,11 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
         }
 
         // Rule 4: zapping. Account victims are the same user's, so they count against the user's need too.
-        for v in accountVictims { st.zap(v, for: key, at: now, events: &events) }
+        var settleDelay = Duration.zero
+        for v in accountVictims {
+            if let idle = st.slots[v]?.idleSince { settleDelay = max(settleDelay, idle + settle - now) }
+            st.zap(v, for: key, at: now, events: &events)
+        }
         let stillNeeded = userNeed - accountVictims.count
         if stillNeeded > 0 {
             for v in userVictims.lazy.filter({ !accountVictims.contains($0) }).prefix(stillNeeded) {
@@ -255,7 +267,7 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
         st.byUser[key.userID, default: []].append(id)
         st.knownAccounts[chosen.accountID] = KnownAccount(name: chosen.accountName, maxConnections: chosen.maxConnections)
         events.append(.created(r, accountLoad: st.byAccount[chosen.accountID]?.count ?? 0, isHead: req.isHead))
-        return .admitted(id: id, candidate: chosen, reused: false)
+        return .admitted(id: id, candidate: chosen, reused: false, settle: settleDelay)
     }
 
     /// First candidate (in the given order) with room; failing that, the first that zapping the same viewer's

@@ -23,6 +23,9 @@ public final class SlotLease: Sendable {
     public let reused: Bool
     public let key: ViewerKey
     public let isHead: Bool
+    /// Set when this request's account was freed by zapping a viewing that ended moments ago: the time
+    /// left until that viewing's provider connection has surely closed (see `InProcessSlotCore.settle`).
+    public let settleDelay: Duration
 
     private let backend: any SlotLeaseBackend
     private let state: Mutex<LeaseState>
@@ -32,8 +35,10 @@ public final class SlotLease: Sendable {
         var released = false
     }
 
-    init(slotID: Int64, candidate: SlotCandidate, reused: Bool, key: ViewerKey, isHead: Bool, backend: any SlotLeaseBackend) {
+    init(slotID: Int64, candidate: SlotCandidate, reused: Bool, key: ViewerKey, isHead: Bool, settleDelay: Duration = .zero,
+         backend: any SlotLeaseBackend) {
         self.slotID = slotID
+        self.settleDelay = settleDelay
         self.reused = reused
         self.key = key
         self.isHead = isHead

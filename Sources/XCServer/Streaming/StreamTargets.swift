@@ -53,16 +53,20 @@ struct StreamTitle: Sendable {
         case .live:
             return nil
         }
-        // Capture `sql` explicitly: a deferred-initialized `let` made the compiler pick GRDB's blocking
-        // `read`, which parks a cooperative thread on the reader pool (with 2 cores: a deadlock).
-        let rows = try await store.pool.read { [sql] db in try Row.fetchAll(db, sql: sql, arguments: [publicID]) }
-        guard let first = rows.first else { return nil }
-        return StreamTitle(contentID: first[0], targets: rows.map { row in
-            StreamTarget(
-                candidate: SlotCandidate(accountID: row[4], accountName: row[5], relationID: row[1], priority: row[6],
-                                         maxConnections: row[7], enabled: row[8]),
-                baseURL: row[9], username: row[10], password: row[11], userAgent: row[12],
-                streamID: row[2], containerExtension: row[3], kind: kind)
-        })
+        // Build Sendable values inside the closure: with a non-Sendable result (`[Row]`) the compiler
+        // picks GRDB's blocking `read`, which parks a cooperative thread on the reader pool; with 2
+        // cores both park and the async readers holding the pool can never resume (a deadlock).
+        let title: StreamTitle? = try await store.pool.read { [sql] db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: [publicID])
+            guard let first = rows.first else { return nil }
+            return StreamTitle(contentID: first[0], targets: rows.map { row in
+                StreamTarget(
+                    candidate: SlotCandidate(accountID: row[4], accountName: row[5], relationID: row[1], priority: row[6],
+                                             maxConnections: row[7], enabled: row[8]),
+                    baseURL: row[9], username: row[10], password: row[11], userAgent: row[12],
+                    streamID: row[2], containerExtension: row[3], kind: kind)
+            })
+        }
+        return title
     }
 }
