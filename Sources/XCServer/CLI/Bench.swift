@@ -22,12 +22,18 @@ struct Bench: AsyncParsableCommand {
     @Option var episodesPerSeries = 20
     @Option(help: "get_vod_streams requests to take the median of.") var runs = 7
     @Option(help: "Working directory (default: a temporary one).") var directory: String?
+    @OptionGroup var streams: StreamBenchOptions
 
     func run() async throws {
         let work = directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-bench-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: work) } }
+        if !streams.streamsOnly { try await runCatalog(work) }
+        if !streams.catalogOnly { try await StreamBench(options: streams, work: work).run() }
+    }
+
+    private func runCatalog(_ work: URL) async throws {
         let dbPath = work.appendingPathComponent("bench.sqlite").path
 
         print("generating \(movies) movies, \(series) series, \(series * episodesPerSeries) episodes…")
@@ -116,11 +122,14 @@ struct Bench: AsyncParsableCommand {
     private func fetch(_ url: String, gzip: Bool) async throws -> Int {
         var request = HTTPClientRequest(url: url)
         if gzip { request.headers.add(name: "Accept-Encoding", value: "gzip") }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        // The shared client inflates gzip by itself; this one counts the bytes as they cross the wire.
+        let response = try await Self.rawClient.execute(request, timeout: .seconds(60))
         var size = 0
         for try await buffer in response.body { size += buffer.readableBytes }
         return size
     }
+
+    static let rawClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(decompression: .disabled))
 
     /// A `kB` field of `/proc/PID/status` (VmRSS, VmHWM), 0 when unreadable.
     static func status(pid: Int32, field: String) -> Int {

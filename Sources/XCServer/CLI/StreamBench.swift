@@ -1,0 +1,484 @@
+import ArgumentParser
+import AsyncHTTPClient
+import FixtureProvider
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+import NIOPosix
+import Sync
+import Synchronization
+import XCModels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options of the streaming part of `xcserver bench` (an option group of `Bench`).
+struct StreamBenchOptions: ParsableArguments {
+    @Flag(help: "Run only the streaming figures (skip the catalog part).") var streamsOnly = false
+    @Flag(help: "Run only the catalog figures (skip the streaming part).") var catalogOnly = false
+    @Option(help: "Size in MB (10^6 bytes) of the title streamed whole, direct and through xcserver.") var bigStreamMB = 1000
+    @Option(help: "Runs of the whole-title stream, each way (the best is reported).") var throughputRuns = 2
+    @Option(help: "Sequential 1 KiB ranged requests for the time-to-first-byte figure, each way.") var ttfbRequests = 200
+    @Option(help: "Concurrent ranged streams through xcserver.") var concurrentStreams = 200
+    @Option(help: "MB (10^6 bytes) each concurrent stream reads.") var concurrentMB = 10
+    @Option(help: "How many of the concurrent streams may be opening (waiting for their response head) at once; 0: all at once.")
+    var openConcurrency = 0
+    @Option(help: "Acquire+release iterations per slot-core run.") var slotIterations = 1_000_000
+}
+
+/// The streaming figures of `xcserver bench`, on a small generated catalog (the catalog part covers size).
+///
+/// Processes: the fixture provider and every HTTP client run in this (bench) process; `xcserver serve` runs as
+/// a child on a database synced by an `xcserver sync` child, so its RSS is its own. Everything is on loopback.
+/// The slot-core figure runs `InProcessSlotCore` in this process, with no HTTP at all.
+struct StreamBench {
+    let options: StreamBenchOptions
+    /// Where the database goes (the bench's working directory).
+    let work: URL
+
+    static let providerUser = "stream"
+    static let providerPass = "bench"
+    static let adminToken = "bench-admin"
+    /// Stream ids in the fixture (generated catalog: movie index i has stream id i + 1).
+    static let bigStreamID = 1
+    static let ttfbStreamID = 2
+    static let firstConcurrentStreamID = 3
+
+    /// What the figures share: the fixture provider, the serve child and a client sized for the concurrent run.
+    struct Environment {
+        let provider: FixtureProvider
+        let server: Process
+        let port: Int
+        let client: HTTPClient
+        /// Fixture stream id -> xcserver public movie id.
+        let publicIDs: [Int: Int64]
+        /// xcserver user name -> id.
+        let userIDs: [String: Int64]
+
+        var serverPID: Int32 { server.processIdentifier }
+
+        func direct(_ streamID: Int) -> String {
+            provider.streamURL(username: StreamBench.providerUser, password: StreamBench.providerPass, streamID: streamID)
+        }
+
+        func proxied(_ streamID: Int, user: String) -> String {
+            "http://127.0.0.1:\(port)/movie/\(user)/p/\(publicIDs[streamID]!).mkv"
+        }
+    }
+
+    func run() async throws {
+        let concurrent = max(1, options.concurrentStreams)
+        let maxConnections = concurrent + 16
+        print("streaming: fixture provider and clients in the bench process (pid \(getpid())), xcserver serve as a child; loopback only")
+        let catalog = FixtureCatalog.generated(movies: concurrent + 2, series: 0, episodesPerSeries: 0, seed: 11)
+        let account = FixtureAccount(
+            username: Self.providerUser, password: Self.providerPass, maxConnections: maxConnections, catalog: catalog,
+            mediaSeed: 0x5EED, mediaSize: max(options.concurrentMB * 1_000_000, 2_000_000),
+            mediaSizes: [Self.bigStreamID: options.bigStreamMB * 1_000_000])
+        let provider = try await FixtureProvider.start(accounts: [account])
+
+        let dbPath = work.appendingPathComponent("streams.sqlite").path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
+        let store = try Store(path: dbPath)
+        try await store.addAccount(Account(name: "stream", baseURL: provider.baseURL, username: Self.providerUser,
+                                           password: Self.providerPass, maxConnections: maxConnections))
+        var userIDs: [String: Int64] = [:]
+        for (name, max) in [("tp", 2), ("ttfb", 2), ("many", maxConnections)] {
+            userIDs[name] = try await store.addUser(User(username: name, password: "p", maxConnections: max)).id!
+        }
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let common = ["--db", dbPath, "--log-level", "warning"]
+        try Self.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
+        let publicIDs: [Int: Int64] = try await store.pool.read { db in
+            var ids: [Int: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT r.stream_id, m.public_id FROM movie m JOIN movie_relation r ON r.movie_id = m.id") {
+                ids[row[0]] = row[1]
+            }
+            return ids
+        }
+        guard publicIDs.count == concurrent + 2 else {
+            throw UserFacingError("the streaming catalog synced \(publicIDs.count) movies, expected \(concurrent + 2)")
+        }
+
+        let port = try await Self.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--admin-token", Self.adminToken] + common
+        try server.run()
+
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(20)), decompression: .disabled)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrent + 64)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let env = Environment(provider: provider, server: server, port: port, client: client, publicIDs: publicIDs, userIDs: userIDs)
+
+        var failure: (any Error)?
+        do {
+            try await Self.waitForHealth(client: client, port: port)
+            try await throughput(env)
+            try await timeToFirstByte(env)
+            try await concurrentStreams(env)
+        } catch {
+            failure = error
+        }
+        await Self.stop(server)
+        try? await client.shutdown()
+        await provider.stop()
+        if let failure { throw failure }
+        slotDecisions()
+    }
+
+    // MARK: 1. throughput of one whole title
+
+    func throughput(_ env: Environment) async throws {
+        let size = options.bigStreamMB * 1_000_000
+        let direct = env.direct(Self.bigStreamID)
+        let proxied = env.proxied(Self.bigStreamID, user: "tp")
+        // Warm both paths (connections, the serve child's first request) with a short ranged read.
+        _ = try await Self.fetch(env.client, direct, range: "bytes=0-65535")
+        _ = try await Self.fetch(env.client, proxied, range: "bytes=0-65535")
+        var bestDirect = 0.0
+        var bestProxied = 0.0
+        var serveCPU = 0.0
+        var benchCPUDirect = 0.0
+        var benchCPUProxied = 0.0
+        let runs = max(1, options.throughputRuns)
+        for _ in 0..<runs {
+            for (url, isDirect) in [(direct, true), (proxied, false)] {
+                let serveBefore = Self.cpuSeconds(pid: env.serverPID)
+                let benchBefore = Self.cpuSeconds(pid: getpid())
+                let fetched = try await Self.fetch(env.client, url, range: nil, timeout: .seconds(300))
+                guard fetched.status == 200, fetched.bytes == size else {
+                    throw UserFacingError("whole-title stream \(isDirect ? "direct" : "via xcserver") answered \(fetched.status) with \(fetched.bytes) of \(size) bytes")
+                }
+                let benchUsed = Self.cpuSeconds(pid: getpid()) - benchBefore
+                let rate = Double(size) / 1e6 / fetched.total.inSeconds
+                if isDirect {
+                    bestDirect = max(bestDirect, rate)
+                    benchCPUDirect += benchUsed
+                } else {
+                    bestProxied = max(bestProxied, rate)
+                    benchCPUProxied += benchUsed
+                    serveCPU += Self.cpuSeconds(pid: env.serverPID) - serveBefore
+                }
+            }
+        }
+        let ratio = bestProxied / bestDirect
+        let gigabytes = Double(size * runs) / 1e9
+        print(String(format: "1. throughput, one %.0f MB stream read whole (fixture and client in bench process, proxy in serve child): direct from fixture %.0f MB/s, via xcserver %.0f MB/s, ratio %.2f (target ≥ 0.80) [best of %d runs each] %@",
+                     Double(size) / 1e6, bestDirect, bestProxied, ratio, runs, ratio >= 0.8 ? "OK" : "BELOW TARGET"))
+        print(String(format: "   CPU per GB: serve child %.2f s; bench process %.2f s direct, %.2f s via xcserver (%d cores: the three share them)",
+                     serveCPU / gigabytes, benchCPUDirect / gigabytes, benchCPUProxied / gigabytes, ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    // MARK: 2. time to first byte
+
+    func timeToFirstByte(_ env: Environment) async throws {
+        let direct = env.direct(Self.ttfbStreamID)
+        let proxied = env.proxied(Self.ttfbStreamID, user: "ttfb")
+        let range = "bytes=0-1023"
+        for _ in 0..<5 {
+            _ = try await Self.fetch(env.client, direct, range: range)
+            _ = try await Self.fetch(env.client, proxied, range: range)
+        }
+        var directMS: [Double] = []
+        var proxiedMS: [Double] = []
+        for _ in 0..<max(1, options.ttfbRequests) {
+            // Interleaved, so drift (other load on the machine) hits both sides alike.
+            for (url, isDirect) in [(direct, true), (proxied, false)] {
+                let fetched = try await Self.fetch(env.client, url, range: range)
+                guard fetched.status == 206, fetched.bytes == 1024 else {
+                    throw UserFacingError("ranged request \(isDirect ? "direct" : "via xcserver") answered \(fetched.status) with \(fetched.bytes) bytes")
+                }
+                if isDirect { directMS.append(fetched.firstByte.inSeconds * 1000) } else { proxiedMS.append(fetched.firstByte.inSeconds * 1000) }
+            }
+        }
+        let (dMedian, dP90) = Self.medianP90(directMS)
+        let (pMedian, pP90) = Self.medianP90(proxiedMS)
+        let slots = await Self.slotCount(env, user: "ttfb")
+        print(String(format: "2. time to first byte, %d sequential `Range: bytes=0-1023` requests each way, interleaved: direct median %.2f ms (p90 %.2f), via xcserver median %.2f ms (p90 %.2f); added by xcserver median %.2f ms, p90 %.2f ms (target ≤ 3 ms median) %@",
+                     directMS.count, dMedian, dP90, pMedian, pP90, pMedian - dMedian, pP90 - dP90, pMedian - dMedian <= 3 ? "OK" : "ABOVE TARGET"))
+        print("   (all via xcserver as one viewer: user 'ttfb' from 127.0.0.1, same title, so the first request created the slot and the rest reused it; slots that viewer holds now: \(slots.map(String.init) ?? "unknown"))")
+    }
+
+    // MARK: 3. many concurrent streams
+
+    func concurrentStreams(_ env: Environment) async throws {
+        let count = max(1, options.concurrentStreams)
+        let length = options.concurrentMB * 1_000_000
+        let pid = env.serverPID
+        let idle = Bench.status(pid: pid, field: "VmRSS")
+        // Reset the serve child's peak RSS (VmHWM) so the figure is this run's, not the 1 GB stream's.
+        let reset = FileHandle(forWritingAtPath: "/proc/\(pid)/clear_refs").map { handle -> Bool in
+            defer { try? handle.close() }
+            return (try? handle.write(contentsOf: Data("5".utf8))) != nil
+        } ?? false
+        let sampling = Task<Int, Never> {
+            var peak = 0
+            while !Task.isCancelled {
+                peak = max(peak, Bench.status(pid: pid, field: "VmRSS"))
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return peak
+        }
+        let client = env.client
+        let urls = (0..<count).map { env.proxied(Self.firstConcurrentStreamID + $0, user: "many") }
+        let range = "bytes=0-\(length - 1)"
+        let gate = options.openConcurrency > 0 ? Gate(options.openConcurrency) : nil
+        let open = Tally()
+        // Every stream waits after its response head until all have one, so all bodies are open at once.
+        let barrier = Barrier(count)
+        let started = ContinuousClock.now
+        let (bytes, errors) = await withTaskGroup(of: (Int, String?).self) { group in
+            for url in urls {
+                group.addTask {
+                    do {
+                        let fetched = try await Self.fetch(client, url, range: range, timeout: .seconds(30), gate: gate, open: open, barrier: barrier)
+                        if fetched.status != 206 || fetched.bytes != length {
+                            return (fetched.bytes, "HTTP \(fetched.status), \(fetched.bytes) of \(length) bytes")
+                        }
+                        return (fetched.bytes, nil)
+                    } catch {
+                        return (0, String(describing: error))
+                    }
+                }
+            }
+            var bytes = 0
+            var errors: [String] = []
+            for await (n, error) in group {
+                bytes += n
+                if let error { errors.append(error) }
+            }
+            return (bytes, errors)
+        }
+        let seconds = started.duration(to: .now).inSeconds
+        let headsSeconds = await barrier.completedAt.map { started.duration(to: $0).inSeconds } ?? seconds
+        sampling.cancel()
+        let sampledPeak = await sampling.value
+        let hwm = Bench.status(pid: pid, field: "VmHWM")
+        let slots = await Self.slotCount(env, user: "many")
+        let opening = options.openConcurrency > 0 ? "opened at most \(options.openConcurrency) at a time, then all read concurrently" : "all opened at once"
+        print(String(format: "3. %d concurrent streams via xcserver, %.0f MB each (`Range: bytes=0-%d`, %@; %d titles for user 'many' so each has its own slot; account max_connections %d in xcserver and fixture): wall %.2f s (all heads after %.2f s; each then waits for the others before reading), aggregate %.0f MB/s, %d bodies open at once at the peak, errors %d (target 0) %@",
+                     count, Double(length) / 1e6, length - 1, opening, count, count + 16, seconds, headsSeconds, Double(bytes) / 1e6 / seconds, open.peak, errors.count, errors.isEmpty ? "OK" : "FAILED"))
+        print(String(format: "   serve child (pid %d) peak RSS %@ (VmHWM %@; sampled VmRSS peak %@; idle before %@%@; target < 150 MB) %@; slots held by user 'many' after: %@",
+                     pid, Self.megabytes(hwm), reset ? "reset just before this run" : "since start: clear_refs failed", Self.megabytes(sampledPeak),
+                     Self.megabytes(idle), errors.isEmpty ? String(format: ", so %.2f MB per open stream", Double(hwm - idle) / 1024 / Double(max(1, open.peak))) : "",
+                     hwm < 150 * 1024 ? "OK" : "ABOVE TARGET",
+                     slots.map(String.init) ?? "unknown"))
+        for error in errors.prefix(3) { print("   error: \(error)") }
+        if !errors.isEmpty {
+            let health = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(env.port)/health"), timeout: .seconds(3))
+            print("   serve child after the errors: \(health?.status == .ok ? "answers /health" : "does NOT answer /health within 3 s (wedged)")")
+        }
+    }
+
+    // MARK: 4. slot decisions
+
+    /// `InProcessSlotCore.acquireNow` + `release`, in this process, no HTTP. Two workloads: a returning viewer
+    /// (grace 10 s, so every acquire reuses that viewer's lingering slot) and a new viewing every time (grace 0, so
+    /// every acquire ends the expired slot and admits a new one: user limit, candidate order, account room).
+    func slotDecisions() {
+        var logger = Logger(label: "xcserver.bench.slots")
+        logger.logLevel = .error
+        let iterations = max(1, options.slotIterations)
+        for (label, grace) in [("reuse, grace 10 s", Duration.seconds(10)), ("new slot each time, grace 0", Duration.zero)] {
+            var figures: [String] = []
+            for threads in [1, 2] {
+                let core = InProcessSlotCore(grace: grace, logger: logger)
+                let requests = (0..<threads).map { Self.slotRequests(thread: $0) }
+                let perThread = iterations / threads
+                let refused = Tally()
+                let started = ContinuousClock.now
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    let mine = requests[thread]
+                    var refusals = 0
+                    for i in 0..<perThread {
+                        do {
+                            let lease = try core.acquireNow(mine[i % mine.count])
+                            lease.release()
+                        } catch {
+                            refusals += 1
+                        }
+                    }
+                    refused.add(refusals)
+                }
+                let seconds = started.duration(to: .now).inSeconds
+                let rate = Double(perThread * threads) / seconds
+                figures.append(String(format: "%d thread%@ %.0fk/s%@", threads, threads == 1 ? "" : "s", rate / 1000,
+                                      refused.value > 0 ? " (\(refused.value) refused!)" : (rate >= 100_000 ? "" : " BELOW TARGET")))
+            }
+            print("4. slot decisions in the bench process, \(iterations) acquire+release over 128 viewer keys per thread on 3 accounts (\(label)): \(figures.joined(separator: ", ")) (target ≥ 100k/s)")
+        }
+    }
+
+    /// 128 viewer keys (16 users × 8 titles, one client IP per key) over 3 accounts of 128 connections each:
+    /// room for every key's slot to linger, so no request is refused.
+    static func slotRequests(thread: Int) -> [SlotRequest] {
+        let candidates = (1...3).map { account in
+            SlotCandidate(accountID: Int64(account), accountName: "account\(account)", relationID: Int64(account * 1000),
+                          priority: account == 1 ? 10 : 5, maxConnections: 128)
+        }
+        return (0..<128).map { k in
+            SlotRequest(
+                key: ViewerKey(userID: Int64(1 + thread * 100 + k % 16), clientIP: "10.\(thread).\(k / 256).\(k % 256)",
+                               kind: .movie, contentID: Int64(k)),
+                userMaxConnections: 16, candidates: candidates)
+        }
+    }
+
+    /// A counter; `enter`/`leave` also track the highest value reached.
+    final class Tally: Sendable {
+        private let count = Mutex((value: 0, peak: 0))
+        func add(_ n: Int) { count.withLock { $0.value += n } }
+        func enter() { count.withLock { $0.value += 1; $0.peak = max($0.peak, $0.value) } }
+        func leave() { count.withLock { $0.value -= 1 } }
+        var value: Int { count.withLock { $0.value } }
+        var peak: Int { count.withLock { $0.peak } }
+    }
+
+    // MARK: helpers
+
+    /// At most `permits` holders at once; the others wait in order.
+    actor Gate {
+        private var permits: Int
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        init(_ permits: Int) { self.permits = permits }
+        func acquire() async {
+            if permits > 0 { permits -= 1; return }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        func release() {
+            if waiters.isEmpty { permits += 1 } else { waiters.removeFirst().resume() }
+        }
+    }
+
+    /// Holds every arriving task until `count` have arrived or withdrawn.
+    actor Barrier {
+        private var remaining: Int
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        private(set) var completedAt: ContinuousClock.Instant?
+        init(_ count: Int) { remaining = count }
+        func arrive() async {
+            remaining -= 1
+            if remaining <= 0 { openUp() } else { await withCheckedContinuation { waiters.append($0) } }
+        }
+        func withdraw() {
+            remaining -= 1
+            if remaining <= 0 { openUp() }
+        }
+        private func openUp() {
+            if completedAt == nil { completedAt = .now }
+            for waiter in waiters { waiter.resume() }
+            waiters = []
+        }
+    }
+
+    struct Fetched {
+        var status: UInt
+        var bytes: Int
+        /// Request sent to first body byte received.
+        var firstByte: Duration
+        var total: Duration
+    }
+
+    /// One GET, counting body bytes without keeping them.
+    static func fetch(_ client: HTTPClient, _ url: String, range: String?, timeout: TimeAmount = .seconds(30), gate: Gate? = nil,
+                      open: Tally? = nil, barrier: Barrier? = nil) async throws -> Fetched {
+        var request = HTTPClientRequest(url: url)
+        if let range { request.headers.add(name: "Range", value: range) }
+        await gate?.acquire()
+        let started = ContinuousClock.now
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
+        } catch {
+            await gate?.release()
+            await barrier?.withdraw()
+            throw error
+        }
+        await gate?.release()
+        open?.enter()
+        defer { open?.leave() }
+        await barrier?.arrive()
+        var bytes = 0
+        var first: ContinuousClock.Instant?
+        for try await buffer in response.body {
+            if first == nil { first = .now }
+            bytes += buffer.readableBytes
+        }
+        let ended = ContinuousClock.now
+        return Fetched(status: response.status.code, bytes: bytes, firstByte: started.duration(to: first ?? ended),
+                       total: started.duration(to: ended))
+    }
+
+    /// Live slots of one xcserver user, from the serve child's `/api/connections`.
+    static func slotCount(_ env: Environment, user: String) async -> Int? {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(env.port)/api/connections")
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        guard let response = try? await env.client.execute(request, timeout: .seconds(3)) else { return nil }
+        guard let body = try? await response.body.collect(upTo: 64 << 20), response.status == .ok, let userID = env.userIDs[user],
+              let json = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+              let slots = json["slots"] as? [[String: Any]]
+        else { return nil }
+        return slots.filter { (($0["viewer"] as? [String: Any])?["user_id"] as? NSNumber)?.int64Value == userID }.count
+    }
+
+    static func medianP90(_ values: [Double]) -> (Double, Double) {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return (0, 0) }
+        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.9))])
+    }
+
+    static func megabytes(_ kilobytes: Int) -> String { String(format: "%.1f MB", Double(kilobytes) / 1024) }
+
+    /// SIGTERM, then SIGKILL if the child has not exited 5 s later (a wedged server must not hang the bench).
+    static func stop(_ server: Process) async {
+        server.terminate()
+        for _ in 0..<100 where server.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        if server.isRunning {
+            print("   (serve child did not exit within 5 s of SIGTERM; killed)")
+            kill(server.processIdentifier, SIGKILL)
+        }
+        server.waitUntilExit()
+    }
+
+    /// CPU seconds (user + system) a process has used so far, from `/proc/PID/stat`.
+    static func cpuSeconds(pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        // Fields after "(comm)": state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func runChild(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw UserFacingError("`xcserver \(arguments.joined(separator: " "))` failed with status \(process.terminationStatus)")
+        }
+    }
+
+    /// A port nobody listens on now (bound and closed at once).
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    static func waitForHealth(client: HTTPClient, port: Int) async throws {
+        for _ in 0..<200 {
+            if let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)),
+               response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw UserFacingError("the server did not start on port \(port)")
+    }
+}
