@@ -77,7 +77,7 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
 enum AdminJSON {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response.json(Array(try encoder.encode(value)), status: status)
     }
 

@@ -54,6 +54,14 @@ final class DetailFetcher: Sendable {
             var succeeded = false
             defer { finish(movieID: movieID, accountID: accountID, succeeded: succeeded, accountName: account.name) }
             do {
+                // A request that read "no detail" just before another fetch stored it must not ask again.
+                let stored = try await sync.store.pool.read { db in
+                    try Bool.fetchOne(db, sql: "SELECT detail_fetched_at IS NOT NULL FROM movie WHERE id = ?", arguments: [movieID]) ?? false
+                }
+                if stored {
+                    succeeded = true
+                    return
+                }
                 let client = sync.client(for: account)
                 let answer = try await client.fetchObject(action: "get_vod_info", parameters: [("vod_id", String(streamID))])
                 let json = ProviderValue.object(answer.fields).jsonText

@@ -1,0 +1,401 @@
+import Foundation
+import GRDB
+
+// The admin API's read-only views of categories and the catalog. Each type encodes itself in the API's
+// shape (snake_case keys, absent values as explicit `null`), so the controllers hand them on as they are.
+
+/// A merged category with what each account contributes to it.
+public struct AdminCategory: Sendable, Encodable, Equatable {
+    public struct AccountLink: Sendable, Encodable, Equatable {
+        public var accountID: Int64
+        public var accountName: String
+        public var providerCategoryID: String
+        public var enabled: Bool
+        /// Distinct titles of this kind that this account holds live (not stale) relations for in the
+        /// category, served or not.
+        public var titles: Int
+
+        enum CodingKeys: String, CodingKey {
+            case enabled, titles
+            case accountID = "account_id"
+            case accountName = "account_name"
+            case providerCategoryID = "provider_category_id"
+        }
+    }
+
+    public var id: Int64
+    public var kind: String
+    public var name: String
+    /// Served titles clients find in the category (what `get_vod_streams&category_id=` lists).
+    public var titles: Int
+    /// One entry per provider category mapped onto this one, by account priority.
+    public var accounts: [AccountLink]
+}
+
+/// Which account a relation or a served title comes from.
+public struct AdminAccountRef: Sendable, Encodable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var priority: Int
+    public var enabled: Bool
+}
+
+/// One row of a catalog page (a movie or a series).
+public struct AdminTitleSummary: Sendable, Encodable, Equatable {
+    public var kind: CatalogKind
+    /// The public id clients see (`stream_id` of a movie, `series_id` of a series).
+    public var id: Int64
+    public var name: String
+    public var year: Int?
+    public var tmdb: String?
+    public var imdb: String?
+    public var categoryIDs: [Int64]
+    /// The served relation's file extension (movies only).
+    public var containerExtension: String?
+    /// `stream_icon` of a movie, `cover` of a series.
+    public var icon: String
+    /// Whether clients see the title (it has a live relation on an enabled account and category).
+    public var served: Bool
+    /// The account of the served relation; for a title that is not served, the account of the relation
+    /// its name is taken from.
+    public var account: AdminAccountRef
+    public var relations: Int
+    /// Served episodes (series only).
+    public var episodes: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, year, tmdb, imdb, icon, served, account, relations, episodes
+        case categoryIDs = "category_ids"
+        case containerExtension = "container_extension"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(year, forKey: .year)
+        try c.encode(tmdb, forKey: .tmdb)
+        try c.encode(imdb, forKey: .imdb)
+        try c.encode(categoryIDs, forKey: .categoryIDs)
+        try c.encode(icon, forKey: .icon)
+        try c.encode(served, forKey: .served)
+        try c.encode(account, forKey: .account)
+        try c.encode(relations, forKey: .relations)
+        if kind == .movie { try c.encode(containerExtension, forKey: .containerExtension) }
+        if kind == .series { try c.encode(episodes ?? 0, forKey: .episodes) }
+    }
+}
+
+/// One provider copy of a movie, series or episode.
+public struct AdminRelation: Sendable, Encodable, Equatable {
+    public enum Kind: Sendable, Equatable { case movie, series, episode }
+
+    public var kind: Kind
+    public var id: Int64
+    public var account: AdminAccountRef
+    /// The provider's id: `stream_id` of a movie or episode, `series_id` of a series.
+    public var providerID: Int64
+    public var containerExtension: String?
+    public var name: String
+    public var categoryIDs: [Int64]?
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+    public var stale: Bool
+    public var staleSince: Int64?
+    /// Whether this is the relation clients are shown (and streamed first).
+    public var served: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, account, name, stale, served
+        case streamID = "stream_id"
+        case seriesID = "series_id"
+        case containerExtension = "container_extension"
+        case categoryIDs = "category_ids"
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case staleSince = "stale_since"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(account, forKey: .account)
+        try c.encode(providerID, forKey: kind == .series ? .seriesID : .streamID)
+        if kind != .series { try c.encode(containerExtension ?? "", forKey: .containerExtension) }
+        try c.encode(name, forKey: .name)
+        if let categoryIDs { try c.encode(categoryIDs, forKey: .categoryIDs) }
+        try c.encode(firstSeen, forKey: .firstSeen)
+        try c.encode(lastSeen, forKey: .lastSeen)
+        try c.encode(stale, forKey: .stale)
+        try c.encode(staleSince, forKey: .staleSince)
+        try c.encode(served, forKey: .served)
+    }
+}
+
+/// A movie or series with every relation; a series also with its seasons and episodes.
+public struct AdminTitleDetail: Sendable, Encodable, Equatable {
+    public struct Episode: Sendable, Encodable, Equatable {
+        /// The public episode id (the stream id in `/series/U/P/ID.EXT`).
+        public var id: Int64
+        public var season: Int
+        public var episodeNum: Int
+        public var title: String
+        public var served: Bool
+        public var relations: [AdminRelation]
+
+        enum CodingKeys: String, CodingKey {
+            case id, season, title, served, relations
+            case episodeNum = "episode_num"
+        }
+    }
+
+    public struct Season: Sendable, Encodable, Equatable {
+        public var season: Int
+        public var episodes: [Episode]
+    }
+
+    public var title: AdminTitleSummary
+    public var relations: [AdminRelation]
+    public var seasons: [Season]?
+
+    enum CodingKeys: String, CodingKey { case relations, seasons }
+
+    public func encode(to encoder: any Encoder) throws {
+        try title.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(relations, forKey: .relations)
+        if let seasons { try c.encode(seasons, forKey: .seasons) }
+    }
+}
+
+/// Filters and paging of `catalogPage`.
+public struct AdminCatalogQuery: Sendable {
+    public var kind: CatalogKind
+    public var categoryID: Int64?
+    public var year: Int?
+    /// Case-insensitive substring of the shown name.
+    public var text: String?
+    public var page: Int
+    public var perPage: Int
+    /// Also list titles clients do not see (every relation stale, on a disabled account or in a
+    /// disabled category).
+    public var includeUnserved: Bool
+
+    public init(kind: CatalogKind, categoryID: Int64? = nil, year: Int? = nil, text: String? = nil, page: Int = 1,
+                perPage: Int = 50, includeUnserved: Bool = false) {
+        self.kind = kind
+        self.categoryID = categoryID
+        self.year = year
+        self.text = text
+        self.page = page
+        self.perPage = perPage
+        self.includeUnserved = includeUnserved
+    }
+}
+
+public struct AdminCatalogPage: Sendable, Encodable, Equatable {
+    public var items: [AdminTitleSummary]
+    public var page: Int
+    public var perPage: Int
+    public var total: Int
+
+    enum CodingKeys: String, CodingKey {
+        case items, page, total
+        case perPage = "per_page"
+    }
+}
+
+extension Store {
+    // MARK: Categories
+
+    /// Merged categories of one kind (or of movies and series when nil), by kind then name.
+    public func adminCategories(kind: CatalogKind?, id: Int64? = nil) async throws -> [AdminCategory] {
+        try await pool.read { db in
+            let categories = try Row.fetchAll(db, sql: """
+                SELECT id, kind, name FROM category
+                WHERE kind IN ('movie', 'series') AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR id = ?2)
+                ORDER BY kind, name, id
+                """, arguments: [kind?.rawValue, id])
+            var served: [Int64: Int] = [:]
+            var perAccount: [String: Int] = [:]
+            for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT j.value, COUNT(DISTINCT t.id) FROM \(title) t, json_each(t.category_ids) j
+                    WHERE t.preferred_relation_id IS NOT NULL GROUP BY j.value
+                    """) {
+                    served[row[0]] = row[1]
+                }
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT r.account_id, j.value, COUNT(DISTINCT r.\(key)) FROM \(relation) r, json_each(r.category_ids) j
+                    WHERE r.stale = 0 GROUP BY r.account_id, j.value
+                    """) {
+                    perAccount["\(row[0] as Int64)/\(row[1] as Int64)"] = row[2]
+                }
+            }
+            let links = try Row.fetchAll(db, sql: """
+                SELECT ac.category_id, a.id, a.name, ac.provider_category_id, ac.enabled
+                FROM account_category ac JOIN account a ON a.id = ac.account_id
+                WHERE ac.kind IN ('movie', 'series')
+                ORDER BY a.priority DESC, a.id, ac.provider_category_id
+                """)
+            var byCategory: [Int64: [AdminCategory.AccountLink]] = [:]
+            for row in links {
+                let categoryID: Int64 = row[0]
+                let accountID: Int64 = row[1]
+                byCategory[categoryID, default: []].append(AdminCategory.AccountLink(
+                    accountID: accountID, accountName: row[2], providerCategoryID: row[3], enabled: row[4],
+                    titles: perAccount["\(accountID)/\(categoryID)"] ?? 0))
+            }
+            return categories.map { row in
+                let id: Int64 = row[0]
+                return AdminCategory(id: id, kind: row[1], name: row[2], titles: served[id] ?? 0, accounts: byCategory[id] ?? [])
+            }
+        }
+    }
+
+    // MARK: Catalog pages
+
+    /// One page of movies or series, ordered by public id, with the total matching the filters.
+    public func catalogPage(_ query: AdminCatalogQuery) async throws -> AdminCatalogPage {
+        let (relation, key) = query.kind == .series ? ("series_relation", "series_id") : ("movie_relation", "movie_id")
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if !query.includeUnserved { conditions.append("t.preferred_relation_id IS NOT NULL") }
+        if let categoryID = query.categoryID {
+            if query.includeUnserved {
+                conditions.append("EXISTS (SELECT 1 FROM \(relation) x, json_each(x.category_ids) j WHERE x.\(key) = t.id AND j.value = ?)")
+            } else {
+                conditions.append("EXISTS (SELECT 1 FROM json_each(t.category_ids) j WHERE j.value = ?)")
+            }
+            arguments.append(categoryID.databaseValue)
+        }
+        if let year = query.year {
+            conditions.append("t.year = ?")
+            arguments.append(year.databaseValue)
+        }
+        if let text = query.text, !text.isEmpty {
+            // GRDB's Unicode-aware lowercase function, so "é" finds "É" too.
+            conditions.append("instr(swiftLowercaseString(r.name), ?) > 0")
+            arguments.append(text.lowercased().databaseValue)
+        }
+        let (columns, from) = Self.summarySQL(query.kind)
+        let filtered = from + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        let offset = (query.page - 1) * query.perPage
+        let values = arguments
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(filtered)", arguments: StatementArguments(values)) ?? 0
+            let items = try Row.fetchAll(db, sql: "SELECT \(columns) \(filtered) ORDER BY t.public_id LIMIT ? OFFSET ?",
+                                         arguments: StatementArguments(values + [query.perPage.databaseValue, offset.databaseValue]))
+                .map { Self.summary(query.kind, $0) }
+            return AdminCatalogPage(items: items, page: query.page, perPage: query.perPage, total: total)
+        }
+    }
+
+    /// The columns and FROM clause of a title summary: the title `t`, the relation `r` its name comes from
+    /// (the served one, else the best live one, else any) and that relation's account `a`.
+    private static func summarySQL(_ kind: CatalogKind) -> (columns: String, from: String) {
+        let (title, relation, key, icon) = kind == .series
+            ? ("series", "series_relation", "series_id", "cover") : ("movie", "movie_relation", "movie_id", "stream_icon")
+        let extensionColumn = kind == .series ? "NULL" : "r.container_extension"
+        let episodes = kind == .series
+            ? "(SELECT COUNT(*) FROM episode e WHERE e.series_id = t.id AND e.preferred_relation_id IS NOT NULL)" : "NULL"
+        let columns = """
+            t.public_id, r.name, t.year, t.tmdb, t.imdb, t.category_ids, \(extensionColumn), r.\(icon),
+            t.preferred_relation_id IS NOT NULL, a.id, a.name, a.priority, a.enabled,
+            (SELECT COUNT(*) FROM \(relation) x WHERE x.\(key) = t.id), \(episodes), t.id
+            """
+        let from = """
+            FROM \(title) t
+            JOIN \(relation) r ON r.id = COALESCE(t.preferred_relation_id, (
+                SELECT x.id FROM \(relation) x JOIN account xa ON xa.id = x.account_id
+                WHERE x.\(key) = t.id ORDER BY x.stale, xa.priority DESC, xa.id, x.id LIMIT 1))
+            JOIN account a ON a.id = r.account_id
+            """
+        return (columns, from)
+    }
+
+    private static func summary(_ kind: CatalogKind, _ row: Row) -> AdminTitleSummary {
+        AdminTitleSummary(
+            kind: kind, id: row[0], name: row[1], year: row[2], tmdb: row[3], imdb: row[4],
+            categoryIDs: ids(row[5]), containerExtension: row[6], icon: row[7], served: row[8],
+            account: AdminAccountRef(id: row[9], name: row[10], priority: row[11], enabled: row[12]),
+            relations: row[13], episodes: row[14])
+    }
+
+    // MARK: Title details
+
+    /// A movie or series by public id, with every relation in admission order (and, for a series, its
+    /// episodes by season); nil when no title has that id.
+    public func catalogTitle(kind: CatalogKind, publicID: Int64) async throws -> AdminTitleDetail? {
+        guard kind == .movie || kind == .series else { return nil }
+        let (columns, from) = Self.summarySQL(kind)
+        return try await pool.read { db -> AdminTitleDetail? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) \(from) WHERE t.public_id = ?", arguments: [publicID]) else {
+                return nil
+            }
+            let summary = Self.summary(kind, row)
+            let titleID: Int64 = row[15]
+            let relations: [AdminRelation]
+            var seasons: [AdminTitleDetail.Season]?
+            if kind == .movie {
+                relations = try Row.fetchAll(db, sql: """
+                    SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.name, r.category_ids,
+                           r.first_seen, r.last_seen, r.stale, r.stale_since, r.id = m.preferred_relation_id
+                    FROM movie_relation r JOIN account a ON a.id = r.account_id JOIN movie m ON m.id = r.movie_id
+                    WHERE r.movie_id = ? ORDER BY a.priority DESC, a.id, r.id
+                    """, arguments: [titleID]).map { Self.relation(.movie, $0) }
+            } else {
+                relations = try Row.fetchAll(db, sql: """
+                    SELECT r.id, a.id, a.name, a.priority, a.enabled, r.provider_series_id, NULL, r.name, r.category_ids,
+                           r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS s.preferred_relation_id
+                    FROM series_relation r JOIN account a ON a.id = r.account_id JOIN series s ON s.id = r.series_id
+                    WHERE r.series_id = ? ORDER BY a.priority DESC, a.id, r.id
+                    """, arguments: [titleID]).map { Self.relation(.series, $0) }
+                var episodeRelations: [Int64: [AdminRelation]] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.title, NULL,
+                           r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS e.preferred_relation_id, e.id
+                    FROM episode_relation r JOIN account a ON a.id = r.account_id JOIN episode e ON e.id = r.episode_id
+                    WHERE e.series_id = ? ORDER BY a.priority DESC, a.id, r.id
+                    """, arguments: [titleID]) {
+                    episodeRelations[row[14], default: []].append(Self.relation(.episode, row))
+                }
+                var bySeason: [Int: [AdminTitleDetail.Episode]] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT id, public_id, season, episode_num, preferred_relation_id FROM episode
+                    WHERE series_id = ? ORDER BY season, episode_num
+                    """, arguments: [titleID]) {
+                    let relations = episodeRelations[row[0]] ?? []
+                    let preferred: Int64? = row[4]
+                    let shown = relations.first { $0.id == preferred } ?? relations.first { !$0.stale } ?? relations.first
+                    let season: Int = row[2]
+                    bySeason[season, default: []].append(AdminTitleDetail.Episode(
+                        id: row[1], season: season, episodeNum: row[3], title: shown?.name ?? "",
+                        served: preferred != nil, relations: relations))
+                }
+                seasons = bySeason.keys.sorted().map { AdminTitleDetail.Season(season: $0, episodes: bySeason[$0]!) }
+            }
+            return AdminTitleDetail(title: summary, relations: relations, seasons: seasons)
+        }
+    }
+
+    /// The served relation's file extension for a movie or episode public id (what playlists use), or
+    /// nil when the title is not served.
+    public func servedContainerExtension(episode: Bool, publicID: Int64) async throws -> String? {
+        let sql = episode
+            ? "SELECT r.container_extension FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id WHERE e.public_id = ?"
+            : "SELECT r.container_extension FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id WHERE m.public_id = ?"
+        return try await pool.read { db in try String.fetchOne(db, sql: sql, arguments: [publicID]) }
+    }
+
+    private static func relation(_ kind: AdminRelation.Kind, _ row: Row) -> AdminRelation {
+        AdminRelation(
+            kind: kind, id: row[0], account: AdminAccountRef(id: row[1], name: row[2], priority: row[3], enabled: row[4]),
+            providerID: row[5], containerExtension: row[6], name: row[7], categoryIDs: (row[8] as String?).map(ids),
+            firstSeen: row[9], lastSeen: row[10], stale: row[11], staleSince: row[12], served: row[13] ?? false)
+    }
+
+    private static func ids(_ json: String) -> [Int64] {
+        (try? JSONDecoder().decode([Int64].self, from: Data(json.utf8))) ?? []
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Sync
+import XCModels
+
+/// Provider accounts:
+///
+/// - `GET /api/accounts` → `{"accounts": [Account]}`, highest priority first (admission order).
+/// - `POST /api/accounts` `{"name", "url", "username", "password", "max_connections"?: 1, "priority"?: 0,
+///   "enabled"?: true, "user_agent"?: null}` → 201 `{"account": Account}` (`Location: /api/accounts/{id}`).
+/// - `GET /api/accounts/{id}` → `{"account": Account}`.
+/// - `PATCH /api/accounts/{id}` with any of the create fields (`user_agent: null` clears it) → `{"account": Account}`.
+///   Priority and `enabled` changes re-choose at once which relation of every title is served.
+/// - `DELETE /api/accounts/{id}` → 204. Its relations and category links go, titles only it held are
+///   removed, and every remaining title's served relation is re-chosen. 409 while a sync job runs.
+/// - `POST /api/accounts/{id}/test` → `{"account": {"id", "name"}, "status", "exp_date", "max_connections",
+///   "active_cons"}` as the provider's `user_info` says (numbers or null); 502 `provider_error` when the
+///   provider is unreachable, answers an error or rejects the credentials.
+///
+/// `{id}` is the numeric account id, or the account's name. An `Account` is `{"id", "name", "url",
+/// "username", "password": "****", "max_connections", "priority", "enabled", "user_agent", "created_at",
+/// "load", "catalog": {"movies", "series", "episodes", "stale"}}`: the provider password is **never
+/// returned; it is always masked as `"****"`** (and `"****"` is refused as a new password). `load` is
+/// the account's live slots now; `catalog` counts its live relations per kind and its stale ones.
+///
+/// Input is validated before anything is written: 400 naming the field (`url` must be http(s) with a
+/// host, `max_connections` ≥ 1, `name` and `username` not empty, unknown fields refused), 409 on a
+/// name another account has.
+struct AccountsController: Sendable {
+    let services: AppServices
+    static let testTimeout: TimeAmount = .seconds(15)
+
+    struct AccountAnswer: Encodable {
+        struct Catalog: Encodable {
+            var movies: Int
+            var series: Int
+            var episodes: Int
+            var stale: Int
+        }
+
+        var account: Account
+        var load: Int
+        var catalog: Catalog
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, url, username, password, priority, enabled, load, catalog
+            case maxConnections = "max_connections"
+            case userAgent = "user_agent"
+            case createdAt = "created_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(account.id, forKey: .id)
+            try c.encode(account.name, forKey: .name)
+            try c.encode(account.baseURL, forKey: .url)
+            try c.encode(account.username, forKey: .username)
+            try c.encode(AdminInput.passwordMask, forKey: .password)
+            try c.encode(account.maxConnections, forKey: .maxConnections)
+            try c.encode(account.priority, forKey: .priority)
+            try c.encode(account.enabled, forKey: .enabled)
+            try c.encode(account.userAgent, forKey: .userAgent)
+            try c.encode(account.createdAt, forKey: .createdAt)
+            try c.encode(load, forKey: .load)
+            try c.encode(catalog, forKey: .catalog)
+        }
+    }
+
+    struct One: Encodable { var account: AccountAnswer }
+    struct Many: Encodable { var accounts: [AccountAnswer] }
+
+    /// Every field of a create or PATCH body.
+    struct Body: Decodable {
+        static let fields: Set<String> = ["name", "url", "username", "password", "max_connections", "priority", "enabled", "user_agent"]
+
+        var name: PatchField<String>
+        var url: PatchField<String>
+        var username: PatchField<String>
+        var password: PatchField<String>
+        var maxConnections: PatchField<Int>
+        var priority: PatchField<Int>
+        var enabled: PatchField<Bool>
+        var userAgent: PatchField<String>
+
+        enum CodingKeys: String, CodingKey {
+            case name, url, username, password, priority, enabled
+            case maxConnections = "max_connections"
+            case userAgent = "user_agent"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try AdminInput.rejectUnknownKeys(decoder, allowed: Self.fields)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.patch(String.self, .name)
+            url = try c.patch(String.self, .url)
+            username = try c.patch(String.self, .username)
+            password = try c.patch(String.self, .password)
+            maxConnections = try c.patch(Int.self, .maxConnections)
+            priority = try c.patch(Int.self, .priority)
+            enabled = try c.patch(Bool.self, .enabled)
+            userAgent = try c.patch(String.self, .userAgent)
+        }
+
+        /// Applies the body to `account` (a blank one when creating), refusing nulls where a value is needed.
+        func apply(to account: inout Account) throws {
+            if let name = try name.required("name") { account.name = name.trimmingCharacters(in: .whitespaces) }
+            if let url = try url.required("url") { account.baseURL = Account.normalizedBaseURL(url) }
+            if let username = try username.required("username") { account.username = username }
+            if let password = try password.required("password") {
+                try AdminInput.checkPassword(password)
+                account.password = password
+            }
+            if let maxConnections = try maxConnections.required("max_connections") { account.maxConnections = maxConnections }
+            if let priority = try priority.required("priority") { account.priority = priority }
+            if let enabled = try enabled.required("enabled") { account.enabled = enabled }
+            switch userAgent {
+            case .absent: break
+            case .null: account.userAgent = nil
+            case .value(let agent): account.userAgent = agent.isEmpty ? nil : agent
+            }
+        }
+    }
+
+    struct TestAnswer: Encodable {
+        struct Ref: Encodable {
+            var id: Int64
+            var name: String
+        }
+        var account: Ref
+        var status: String?
+        var expDate: Int?
+        var maxConnections: Int?
+        var activeCons: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case account, status
+            case expDate = "exp_date"
+            case maxConnections = "max_connections"
+            case activeCons = "active_cons"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(account, forKey: .account)
+            try c.encode(status, forKey: .status)
+            try c.encode(expDate, forKey: .expDate)
+            try c.encode(maxConnections, forKey: .maxConnections)
+            try c.encode(activeCons, forKey: .activeCons)
+        }
+    }
+
+    func register(on api: RouterGroup<XCRequestContext>) {
+        api.get("accounts") { _, _ in
+            try AdminJSON.response(Many(accounts: try await answers(for: try await services.store.accounts())))
+        }
+        api.post("accounts") { request, context in try await create(request, context) }
+        api.get("accounts/:id") { _, context in
+            try AdminJSON.response(One(account: try await answer(for: try await account(context))))
+        }
+        api.patch("accounts/:id") { request, context in try await update(request, context) }
+        api.delete("accounts/:id") { _, context in try await delete(context) }
+        api.post("accounts/:id/test") { _, context in try await test(context) }
+    }
+
+    /// The account named by `:id`: its numeric id, else its name.
+    static func account(_ text: String, store: Store) async throws -> Account {
+        if let id = Int64(text), let account = try await store.account(id: id) { return account }
+        if let account = try await store.account(named: text) { return account }
+        throw APIError.notFound("no account '\(text)'")
+    }
+
+    private func account(_ context: XCRequestContext, _ name: String = "id") async throws -> Account {
+        try await Self.account(context.parameters.get(name) ?? "", store: services.store)
+    }
+
+    private func answers(for accounts: [Account]) async throws -> [AccountAnswer] {
+        let counts = try await services.store.accountCatalogCounts()
+        let snapshot = await services.slots.snapshot()
+        return accounts.map { account in
+            let count = counts[account.id!] ?? AccountCatalogCounts()
+            return AccountAnswer(
+                account: account, load: snapshot.account(account.id!)?.load ?? 0,
+                catalog: .init(movies: count.movies, series: count.series, episodes: count.episodes, stale: count.stale))
+        }
+    }
+
+    private func answer(for account: Account) async throws -> AccountAnswer {
+        try await answers(for: [account])[0]
+    }
+
+    private func create(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+        let body = try await AdminInput.body(Body.self, request, context)
+        for (field, value) in [("name", body.name), ("url", body.url), ("username", body.username), ("password", body.password)] {
+            guard case .value = value else { throw APIError.invalid(field, "is required") }
+        }
+        var account = Account(name: "", baseURL: "", username: "", password: "")
+        try body.apply(to: &account)
+        let added = try await services.store.addAccount(account)
+        services.logger.info("[api] account '\(added.name)' added (id \(added.id!))")
+        var response = try AdminJSON.response(One(account: try await answer(for: added)), status: .created)
+        response.headers[.location] = "/api/accounts/\(added.id!)"
+        return response
+    }
+
+    private func update(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+        var account = try await account(context)
+        let body = try await AdminInput.body(Body.self, request, context)
+        try body.apply(to: &account)
+        try await services.store.updateAccount(account)
+        services.logger.info("[api] account '\(account.name)' (id \(account.id!)) updated")
+        return try AdminJSON.response(One(account: try await answer(for: account)))
+    }
+
+    private func delete(_ context: XCRequestContext) async throws -> Response {
+        let account = try await account(context)
+        // A running sync holds ids of this account's rows; deleting under it would leave them half-written.
+        if services.jobs.isRunning {
+            throw APIError.conflict("a sync job is running; delete the account when it has ended")
+        }
+        guard try await services.store.deleteAccount(id: account.id!) else { throw APIError.notFound("no account '\(account.id!)'") }
+        services.logger.info("[api] account '\(account.name)' (id \(account.id!)) deleted with its relations")
+        return Response(status: .noContent)
+    }
+
+    private func test(_ context: XCRequestContext) async throws -> Response {
+        let account = try await account(context)
+        let info: ProviderObject
+        do {
+            var client = services.sync.client(for: account)
+            // Someone is waiting on the answer; a panel that cannot log in within this is as good as down.
+            client.objectTimeout = Self.testTimeout
+            info = try await client.authenticate()
+        } catch {
+            var message = (error as? ProviderError)?.description ?? String(describing: error)
+            message = Redaction.url(message)
+            if !account.password.isEmpty { message = message.replacingOccurrences(of: account.password, with: "***") }
+            throw APIError(status: .badGateway, code: "provider_error", message: "account '\(account.name)': \(message)")
+        }
+        return try AdminJSON.response(TestAnswer(
+            account: .init(id: account.id!, name: account.name), status: info.optionalString("status"),
+            expDate: info.int("exp_date"), maxConnections: info.int("max_connections"), activeCons: info.int("active_cons")))
+    }
+}
