@@ -57,48 +57,91 @@ public final class SyncEngine: Sendable {
     }
 
     public func run(accountName: String? = nil, options: SyncOptions = SyncOptions()) async throws -> SyncReport {
-        let started = ContinuousClock.now
         var accounts = try await store.accounts().filter(\.enabled)
         if let accountName {
             accounts = accounts.filter { $0.name == accountName }
             if accounts.isEmpty { throw SyncEngineError.unknownAccount(accountName) }
         }
+        return try await run(accounts: accounts, options: options)
+    }
+
+    /// Syncs these accounts one after another, in the order given (highest priority first is what
+    /// `run(accountName:options:)` uses), reporting each step to `progress`.
+    ///
+    /// When the calling task is cancelled the sync stops between batches: what was committed stays,
+    /// the interrupted list is not finished (nothing is marked stale from half a list), preferred
+    /// relations are still recomputed, no prune runs, and the report comes back with `cancelled` set.
+    public func run(
+        accounts: [Account], options: SyncOptions, progress: (@Sendable (SyncProgress) -> Void)? = nil
+    ) async throws -> SyncReport {
+        let started = ContinuousClock.now
+        let emit: @Sendable (SyncProgress) -> Void = progress ?? { _ in }
         var report = SyncReport()
         for account in accounts {
-            report.accounts.append(await sync(account, options: options))
+            if Task.isCancelled {
+                report.cancelled = true
+                break
+            }
+            let accountReport = await sync(account, options: options, progress: emit)
+            report.accounts.append(accountReport)
+            emit(.accountFinished(accountReport))
+            if accountReport.cancelled {
+                report.cancelled = true
+                break
+            }
         }
-        try await store.recomputePreferredRelations()
-        if options.prune { report.pruned = try await prune() }
+        emit(.finishing)
+        // Shielded from cancellation: the batches a cancelled run committed must be served consistently.
+        let store = store
+        try await Task { try await store.recomputePreferredRelations() }.value
+        if options.prune && !report.cancelled { report.pruned = try await prune() }
         report.seconds = started.duration(to: .now).inSeconds
         return report
     }
 
-    private func sync(_ account: Account, options: SyncOptions) async -> AccountSyncReport {
+    private func sync(_ account: Account, options: SyncOptions, progress: @escaping @Sendable (SyncProgress) -> Void) async -> AccountSyncReport {
         let started = ContinuousClock.now
         var report = AccountSyncReport(account: account.name)
         let client = client(for: account)
+        let tracker = SyncProgressTracker(account: account.name, emit: progress)
         logger.info("[sync] \(account.name): started")
         do {
             var categories = SyncCounts()
-            let movieCategories = try await importCategories(client, action: "get_vod_categories", kind: .movie, counts: &categories)
+            tracker.phase(.categories)
+            let movieCategories = try await importCategories(client, action: "get_vod_categories", kind: .movie, counts: &categories, tracker: tracker)
             report.kinds["categories"] = categories
+            try Task.checkCancellation()
+            tracker.phase(.movies)
             report.kinds["movies"] = try await timed {
-                try await importList(MovieItem.self, client, action: "get_vod_streams", categories: movieCategories, options: options)
+                try await importList(MovieItem.self, client, action: "get_vod_streams", categories: movieCategories, options: options, tracker: tracker)
             }
-            let seriesCategories = try await importCategories(client, action: "get_series_categories", kind: .series, counts: &categories)
+            try Task.checkCancellation()
+            tracker.phase(.categories)
+            let seriesCategories = try await importCategories(client, action: "get_series_categories", kind: .series, counts: &categories, tracker: tracker)
             report.kinds["categories"] = categories
+            try Task.checkCancellation()
+            tracker.phase(.series)
             report.kinds["series"] = try await timed {
-                try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options)
+                try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options, tracker: tracker)
             }
             if options.episodes {
-                report.kinds["episodes"] = try await timed { try await importEpisodes(client) }
+                try Task.checkCancellation()
+                tracker.phase(.episodes)
+                report.kinds["episodes"] = try await timed { try await importEpisodes(client, tracker: tracker) }
             }
         } catch {
-            report.error = String(describing: error)
-            logger.error("[sync] \(account.name): failed: \(report.error!)")
+            if Task.isCancelled || error is CancellationError {
+                report.cancelled = true
+                // The interrupted step's committed part, as last reported.
+                for (kind, counts) in tracker.counts where report.kinds[kind] == nil { report.kinds[kind] = counts }
+                logger.notice("[sync] \(account.name): cancelled; what was committed is kept")
+            } else {
+                report.error = String(describing: error)
+                logger.error("[sync] \(account.name): failed: \(report.error!)")
+            }
         }
         report.seconds = started.duration(to: .now).inSeconds
-        logger.info("[sync] \(account.name): done in \(String(format: "%.2f", report.seconds)) s")
+        logger.info("[sync] \(account.name): \(report.cancelled ? "stopped after" : "done in") \(String(format: "%.2f", report.seconds)) s")
         return report
     }
 
@@ -109,7 +152,9 @@ public final class SyncEngine: Sendable {
         return counts
     }
 
-    private func importCategories(_ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts) async throws -> CategoryImport.Result {
+    private func importCategories(
+        _ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts, tracker: SyncProgressTracker
+    ) async throws -> CategoryImport.Result {
         let started = ContinuousClock.now
         var raws: [[UInt8]] = []
         try await client.streamList(action: action) { raws += $0 }
@@ -121,11 +166,14 @@ public final class SyncEngine: Sendable {
         }
         result.counts.seconds = started.duration(to: .now).inSeconds
         counts.add(result.counts)
+        let processed = counts.added + counts.updated + counts.unchanged + counts.skipped
+        tracker.update("categories", done: processed, total: processed, counts: counts)
         return result
     }
 
     private func importList<Item: ListItem>(
-        _: Item.Type, _ client: ProviderClient, action: String, categories: CategoryImport.Result, options: SyncOptions
+        _: Item.Type, _ client: ProviderClient, action: String, categories: CategoryImport.Result, options: SyncOptions,
+        tracker: SyncProgressTracker
     ) async throws -> SyncCounts {
         let accountID = client.account.id!
         let now = Self.now
@@ -134,25 +182,37 @@ public final class SyncEngine: Sendable {
             try TitleListImport<Item>(db: db, accountID: accountID, categories: categories.map, disabledCategories: categories.disabled,
                                       now: now, logger: logger)
         }
-        // Each batch commits on its own: a list cut off half-way keeps what arrived; staleness waits for the end.
+        let kind = Item.reportKey
+        var seen = 0
+        var done = 0
+        tracker.update(kind, done: 0, total: 0, counts: importer.counts)
+        // Each batch commits on its own: a list cut off half-way keeps what arrived; staleness waits for
+        // the end. A cancelled sync stops here, between batches.
         let count = try await client.streamList(action: action, batchSize: options.batchSize) { batch in
+            try Task.checkCancellation()
+            seen += batch.count
+            tracker.update(kind, done: done, total: seen, counts: importer.counts)
             importer = try await store.pool.write { [importer] db in
                 var importer = importer
                 try importer.importBatch(batch, db: db)
                 return importer
             }
+            done += batch.count
+            tracker.update(kind, done: done, total: seen, counts: importer.counts)
         }
+        try Task.checkCancellation()
         logger.debug("[sync] \(client.account.name): \(action) listed \(count) items")
         importer = try await store.pool.write { [importer] db in
             var importer = importer
             try importer.finish(db: db, force: options.force, maxStaleFraction: options.maxStaleFraction)
             return importer
         }
+        tracker.update(kind, done: done, total: seen, counts: importer.counts)
         return importer.counts
     }
 
     /// Series whose episodes were never fetched, or whose `last_modified` changed since.
-    private func importEpisodes(_ client: ProviderClient) async throws -> SyncCounts {
+    private func importEpisodes(_ client: ProviderClient, tracker: SyncProgressTracker) async throws -> SyncCounts {
         let accountID = client.account.id!
         let due = try await store.pool.read { db in
             try Row.fetchAll(db, sql: """
@@ -165,6 +225,8 @@ public final class SyncEngine: Sendable {
         }
         var counts = SyncCounts()
         var failures = 0
+        var fetched = 0
+        tracker.update("episodes", done: 0, total: due.count, counts: counts)
         try await withThrowingTaskGroup(of: Result<SyncCounts, any Error>.self) { group in
             var pending = due[...]
             func startNext() {
@@ -178,10 +240,15 @@ public final class SyncEngine: Sendable {
                 switch result {
                 case .success(let done): counts.add(done)
                 case .failure(let error):
+                    // A cancelled sync's fetches in flight fail with it: that is no provider failure.
+                    try Task.checkCancellation()
                     failures += 1
                     counts.skip("get_series_info failed")
                     logger.warning("[sync] \(client.account.name): episodes of a series failed: \(error)")
                 }
+                fetched += 1
+                tracker.update("episodes", done: fetched, total: due.count, counts: counts)
+                try Task.checkCancellation()
                 startNext()
             }
         }

@@ -44,6 +44,8 @@ public struct AccountSyncReport: Codable, Sendable {
     public var kinds: [String: SyncCounts] = [:]
     /// Set when the account's sync failed; what was imported before the failure is kept.
     public var error: String?
+    /// Set when the sync was cancelled during this account; what was committed before is kept.
+    public var cancelled = false
     public var seconds: Double = 0
 
     public init(account: String) {
@@ -55,6 +57,8 @@ public struct SyncReport: Codable, Sendable {
     public var accounts: [AccountSyncReport] = []
     public var pruned = 0
     public var seconds: Double = 0
+    /// The run was cancelled: accounts after the interrupted one were not synced, and nothing was pruned.
+    public var cancelled = false
 
     public init() {}
 
@@ -73,9 +77,11 @@ public struct SyncReport: Codable, Sendable {
                 lines.append(line)
             }
             if let error = account.error { lines.append("\(account.account) FAILED: \(error)") }
+            if account.cancelled { lines.append("\(account.account) CANCELLED: what was committed is kept") }
             lines.append(String(format: "%@ took %.2f s", account.account, account.seconds))
         }
         if pruned > 0 { lines.append("pruned \(pruned) stale relations") }
+        if cancelled { lines.append("sync cancelled") }
         lines.append(String(format: "sync took %.2f s", seconds))
         return lines.joined(separator: "\n")
     }

@@ -6,5 +6,10 @@ enum AdminAPI {
     static func register(on router: Router<XCRequestContext>, services: AppServices) {
         let api = router.group("api").add(middleware: AdminAuthMiddleware(token: services.config.adminToken))
         ConnectionsController(services: services).register(on: api)
+        SyncController(services: services).register(on: api)
+        AccountsController(services: services).register(on: api)
+        UsersController(services: services).register(on: api)
+        CategoriesController(services: services).register(on: api)
+        CatalogController(services: services).register(on: api)
     }
 }

@@ -20,6 +20,9 @@ final class AppServices: Sendable {
     let slots: InProcessSlotCore
     let upstream: Upstream
     let logger: Logger
+    /// Sync jobs with progress (admin API, schedule); and this server's Prometheus registry.
+    let jobs: SyncJobs
+    let metrics: ServerMetrics
 
     init(config: ServerConfig, store: Store, http: HTTPClient = .shared, streamClient: HTTPClient = AppServices.sharedStreamClient,
          gates: ProviderGates = ProviderGates(), logger: Logger = Logger(label: "xcserver")) {
@@ -32,6 +35,8 @@ final class AppServices: Sendable {
         self.episodes = OnDemandEpisodes(sync: sync, logger: logger)
         self.slots = InProcessSlotCore(grace: config.grace, logger: logger)
         self.upstream = Upstream(http: streamClient, logger: logger)
+        self.metrics = ServerMetrics()
+        self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)
     }
 
     /// Live viewings of a user, for `user_info.active_cons`.

@@ -9,6 +9,8 @@ func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: XCRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    MetricsController(services: services).register(on: router)
     PlayerAPIController(services: services).register(on: router)
     PlaylistController(services: services).register(on: router)
     StreamController(services: services).register(on: router)
@@ -17,7 +19,8 @@ func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "xcserver"),
-        services: [SlotSweeper(slots: services.slots)],
+        services: [SlotSweeper(slots: services.slots),
+                   SyncScheduler(jobs: services.jobs, interval: services.config.syncInterval, logger: services.logger)],
         onServerRunning: onServerRunning,
         logger: services.logger
     )

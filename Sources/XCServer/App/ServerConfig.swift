@@ -14,4 +14,6 @@ struct ServerConfig: Sendable {
     var trustedProxies: Set<String> = []
     /// Bearer token for `/api/...`; the admin API answers 401 to everything when none is set.
     var adminToken: String?
+    /// How often `serve` syncs every account (`--sync-interval`); nil or zero: never on its own.
+    var syncInterval: Duration?
 }

@@ -30,6 +30,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN, else one generated and kept in the database.")
     var adminToken: String? = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"]
 
+    @Option(help: "Sync every account this often: 24h, 30m, 90s, 7d; 0 turns it off. Counted from the last full sync.")
+    var syncInterval: String = "24h"
+
+    func validate() throws {
+        do { _ = try DurationText.parse(syncInterval) } catch { throw ValidationError("--sync-interval: \(error)") }
+    }
+
     func run() async throws {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
@@ -44,7 +51,8 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
-                                  grace: .milliseconds(Int64(grace * 1000)), trustedProxies: Set(trustedProxies), adminToken: token)
+                                  grace: .milliseconds(Int64(grace * 1000)), trustedProxies: Set(trustedProxies), adminToken: token,
+                                  syncInterval: try DurationText.parse(syncInterval))
         let services = AppServices(config: config, store: store, logger: logger)
         logger.info("[api] serving \(store.path) on http://\(host):\(port)")
         try await buildApplication(services: services).runService()

@@ -8,7 +8,7 @@ struct XCServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xcserver",
         abstract: "One Xtream Codes account for the household, in front of your provider subscriptions.",
-        subcommands: [Serve.self, Demo.self, AccountCommand.self, UserCommand.self, SyncCommand.self, AdminTokenCommand.self, Bench.self]
+        subcommands: [Serve.self, Demo.self, AccountCommand.self, UserCommand.self, SyncCommand.self, PruneCommand.self, AdminTokenCommand.self, Bench.self]
     )
 }
 

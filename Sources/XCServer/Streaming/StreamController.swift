@@ -136,6 +136,7 @@ struct StreamController: Sendable {
         let upstreamClient = services.upstream
         let maxResumes = maxResumes
         let logger = services.logger
+        let metrics = services.metrics
         let body = ResponseBody { writer in
             defer { lease.release() }
             var delivered: Int64 = 0
@@ -153,6 +154,7 @@ struct StreamController: Sendable {
                     try await writer.write(chunk)
                     delivered += Int64(chunk.readableBytes)
                     lease.addBytes(chunk.readableBytes)
+                    metrics.addUpstreamBytes(chunk.readableBytes, account: target.candidate.accountName)
                     continue
                 }
                 guard let expected, delivered < expected else { break }

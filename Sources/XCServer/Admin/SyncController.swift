@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import Sync
+import XCModels
+
+/// Sync jobs and pruning:
+///
+/// - `POST /api/sync` `{"account": "name"?, "force": bool?, "prune": bool?, "episodes": bool?}` (body
+///   optional: every enabled account) → 202 `{"job": {...}}`; 404 unknown account, 422 disabled account,
+///   409 when an account is already syncing.
+/// - `GET /api/sync/jobs` → `{"jobs": [...]}` newest first; `GET /api/sync/jobs/{id}` → `{"job": {...}}`.
+/// - `POST /api/sync/jobs/{id}/cancel` → 202 `{"job": {...}}`; 409 when the job already ended.
+/// - `POST /api/vod/prune` `{"stale_for_seconds": N?}` → `{"deleted": N}`; 409 while a sync runs.
+struct SyncController: Sendable {
+    let services: AppServices
+
+    struct StartBody: Decodable {
+        var account: String?
+        var force: Bool?
+        var prune: Bool?
+        var episodes: Bool?
+    }
+
+    struct PruneBody: Decodable {
+        var staleForSeconds: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case staleForSeconds = "stale_for_seconds"
+        }
+    }
+
+    struct JobAnswer: Encodable {
+        var job: SyncJob
+    }
+
+    struct JobsAnswer: Encodable {
+        var jobs: [SyncJob]
+    }
+
+    struct PruneAnswer: Encodable {
+        var deleted: Int
+    }
+
+    func register(on api: RouterGroup<XCRequestContext>) {
+        api.post("sync") { request, context in try await start(request, context) }
+        api.get("sync/jobs") { _, _ in try AdminJSON.response(JobsAnswer(jobs: services.jobs.jobs())) }
+        api.get("sync/jobs/:id") { _, context in
+            try AdminJSON.response(JobAnswer(job: try job(context)))
+        }
+        api.post("sync/jobs/:id/cancel") { _, context in
+            let id = try job(context).id
+            guard let job = services.jobs.cancel(id) else { throw APIError.notFound("no sync job \(id)") }
+            if job.phase.isFinal { throw APIError.conflict("sync job \(id) already ended (\(job.phase.rawValue))") }
+            return try AdminJSON.response(JobAnswer(job: job), status: .accepted)
+        }
+        api.post("vod/prune") { request, context in try await prune(request, context) }
+    }
+
+    private func job(_ context: XCRequestContext) throws -> SyncJob {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int(text), let job = services.jobs.job(id) else { throw APIError.notFound("no sync job '\(text)'") }
+        return job
+    }
+
+    private func start(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+        let body = try await Self.optionalBody(StartBody.self, request, context) ?? StartBody()
+        if let account = body.account, account.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw APIError.invalid("account", "must be an account name, or left out to sync every account")
+        }
+        let options = SyncOptions(force: body.force ?? false, prune: body.prune ?? false, episodes: body.episodes ?? true)
+        do {
+            let job = try await services.jobs.start(account: body.account, options: options, trigger: .api)
+            var response = try AdminJSON.response(JobAnswer(job: job), status: .accepted)
+            response.headers[.location] = "/api/sync/jobs/\(job.id)"
+            return response
+        } catch let error as SyncJobs.StartError {
+            switch error {
+            case .unknownAccount: throw APIError.notFound(error.description)
+            case .accountDisabled: throw APIError.unprocessable(error.description)
+            case .busy: throw APIError.conflict(error.description)
+            }
+        }
+    }
+
+    private func prune(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+        let body = try await Self.optionalBody(PruneBody.self, request, context) ?? PruneBody()
+        let seconds = body.staleForSeconds ?? 0
+        guard seconds >= 0 else { throw APIError.invalid("stale_for_seconds", "must be 0 or more") }
+        // A running sync holds the ids of stale relations it may bring back; pruning under it would lose them.
+        if services.jobs.isRunning { throw APIError.conflict("a sync job is running; prune when it has ended") }
+        let deleted = try await services.sync.prune(staleFor: seconds)
+        services.logger.info("[sync] pruned \(deleted) relations stale for \(seconds) s or more")
+        return try AdminJSON.response(PruneAnswer(deleted: deleted))
+    }
+
+    /// A JSON body, or nil when there is none (every field of these bodies is optional).
+    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: XCRequestContext) async throws -> T? {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        guard body.readableBytesView.contains(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+        } catch let error as DecodingError {
+            throw APIError.fromDecoding(error)
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Sync
+
+/// One sync run as `GET /api/sync/jobs/{id}` and the CLI's progress line show it.
+struct SyncJob: Sendable {
+    enum Phase: String, Sendable, Codable {
+        case queued, categories, movies, series, episodes, finishing, done, failed, cancelled
+
+        var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
+    }
+
+    /// Who started the job: the admin API, `serve --sync-interval`, or `xcserver sync`.
+    enum Trigger: String, Sendable, Codable {
+        case api, schedule, cli
+    }
+
+    /// Progress and counters of one kind. `done` of `total`: for lists, items committed of items seen so
+    /// far (the provider does not say how many are coming); for episodes, series fetched of series due.
+    struct KindProgress: Sendable, Encodable, Equatable {
+        var done = 0
+        var total = 0
+        var added = 0
+        var updated = 0
+        var unchanged = 0
+        var stale = 0
+        var skipped = 0
+
+        init() {}
+
+        init(done: Int, total: Int, counts: SyncCounts) {
+            self.done = done
+            self.total = total
+            added = counts.added
+            updated = counts.updated
+            unchanged = counts.unchanged
+            stale = counts.stale
+            skipped = counts.skipped
+        }
+
+        mutating func add(_ other: KindProgress) {
+            done += other.done
+            total += other.total
+            added += other.added
+            updated += other.updated
+            unchanged += other.unchanged
+            stale += other.stale
+            skipped += other.skipped
+        }
+    }
+
+    struct Counters: Sendable, Encodable, Equatable {
+        var added = 0
+        var updated = 0
+        var unchanged = 0
+        var stale = 0
+        var skipped = 0
+    }
+
+    struct AccountState: Sendable, Encodable {
+        var id: Int64
+        var name: String
+        /// `queued` until its turn, then the step it is in, then `done`, `failed` or `cancelled`.
+        var phase: Phase = .queued
+        var progress: [String: KindProgress] = [:]
+        var error: String?
+        var seconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, phase, progress, error, seconds
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(phase, forKey: .phase)
+            try container.encode(SyncJob.allKinds(progress), forKey: .progress)
+            try container.encode(error, forKey: .error)
+            try container.encode(seconds, forKey: .seconds)
+        }
+    }
+
+    struct JobError: Sendable, Encodable {
+        /// The account that failed; null for a failure of the job itself.
+        var account: String?
+        var message: String
+    }
+
+    static let kinds = ["categories", "movies", "series", "episodes"]
+
+    var id: Int
+    var trigger: Trigger
+    var force: Bool
+    var prune: Bool
+    var phase: Phase = .queued
+    /// The account being synced now.
+    var currentAccount: String?
+    var accounts: [AccountState]
+    var errors: [JobError] = []
+    var pruned = 0
+    var cancelRequested = false
+    var createdAt = Date()
+    var startedAt: Date?
+    var endedAt: Date?
+    /// The engine's report once the job ended (for the CLI's summary).
+    var report: SyncReport?
+
+    /// Every kind, summed over the job's accounts.
+    var progress: [String: KindProgress] {
+        var sum = Dictionary(uniqueKeysWithValues: Self.kinds.map { ($0, KindProgress()) })
+        for account in accounts {
+            for (kind, figures) in account.progress { sum[kind, default: KindProgress()].add(figures) }
+        }
+        return sum
+    }
+
+    /// Summed over every kind (categories included) and account.
+    var counters: Counters {
+        progress.values.reduce(into: Counters()) { total, kind in
+            total.added += kind.added
+            total.updated += kind.updated
+            total.unchanged += kind.unchanged
+            total.stale += kind.stale
+            total.skipped += kind.skipped
+        }
+    }
+
+    /// Wall time so far, or in all once ended.
+    var seconds: Double? {
+        guard let startedAt else { return nil }
+        return (endedAt ?? Date()).timeIntervalSince(startedAt)
+    }
+
+    static func allKinds(_ progress: [String: KindProgress]) -> [String: KindProgress] {
+        var all = progress
+        for kind in kinds where all[kind] == nil { all[kind] = KindProgress() }
+        return all
+    }
+
+    /// The CLI's one-line view: `alpha: movies 1200/1800 (added 4, updated 2)`.
+    var progressLine: String {
+        guard !phase.isFinal, let name = currentAccount, let account = accounts.first(where: { $0.name == name }) else {
+            return phase == .finishing ? "finishing" : phase.rawValue
+        }
+        guard let kind = [Phase.categories, .movies, .series, .episodes].contains(account.phase) ? account.phase.rawValue : nil,
+              let figures = account.progress[kind] else {
+            return "\(name): \(account.phase.rawValue)"
+        }
+        return "\(name): \(kind) \(figures.done)/\(figures.total) (added \(figures.added), updated \(figures.updated), unchanged \(figures.unchanged), skipped \(figures.skipped))"
+    }
+}
+
+extension SyncJob: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, trigger, force, prune, phase, account, accounts, progress, counters, errors, pruned, seconds
+        case cancelRequested = "cancel_requested"
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(force, forKey: .force)
+        try container.encode(prune, forKey: .prune)
+        try container.encode(phase, forKey: .phase)
+        try container.encode(currentAccount, forKey: .account)
+        try container.encode(accounts, forKey: .accounts)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(counters, forKey: .counters)
+        try container.encode(errors, forKey: .errors)
+        try container.encode(pruned, forKey: .pruned)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(cancelRequested, forKey: .cancelRequested)
+        try container.encode(Self.timestamp(createdAt), forKey: .createdAt)
+        try container.encode(startedAt.map(Self.timestamp), forKey: .startedAt)
+        try container.encode(endedAt.map(Self.timestamp), forKey: .endedAt)
+    }
+
+    /// RFC 3339 in UTC with milliseconds: `2026-11-24T09:01:17.123Z`.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
