@@ -61,7 +61,7 @@ struct Bench: AsyncParsableCommand {
         let port = 18_000 + Int(getpid() % 2000)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port)] + common
+        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
         try await waitForHealth(port: port)
