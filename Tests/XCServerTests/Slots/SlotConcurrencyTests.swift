@@ -39,18 +39,6 @@ struct SlotConcurrencyTests {
         func withLock<R: Sendable>(_ body: (inout Stats) -> R) -> R { stats.withLock { body(&$0) } }
     }
 
-    /// Deterministic generator so a failing randomized run can be replayed from its seed.
-    struct SplitMix64: RandomNumberGenerator {
-        private var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let userMax: [Int64: Int] = [1: 1, 2: 2, 3: 3, 4: 1, 5: 2, 6: 3, 7: 1, 8: 2]
 
