@@ -37,6 +37,20 @@ public struct ProviderClient: Sendable {
     public var listTimeout: TimeAmount = .seconds(600)
     public var objectTimeout: TimeAmount = .seconds(60)
 
+    /// The client for provider API calls. Unlike `HTTPClient.shared`, a refused or failed connection
+    /// fails at once instead of being retried with back-off until the connect timeout: a panel that is
+    /// down should make "test account" answer in milliseconds and a sync fail fast with a clear error,
+    /// not hold an admin's curl for 15 s. Catalog answers are gzip-friendly JSON, so decompression may
+    /// expand 100-fold; the collectors' byte limits bound the result.
+    public static let sharedHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            timeout: .init(connect: .seconds(10), read: .seconds(90)),
+            decompression: .enabled(limit: .ratio(100)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     public init(account: Account, http: HTTPClient, gate: ProviderGate) {
         self.account = account
         self.http = http

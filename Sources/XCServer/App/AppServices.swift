@@ -24,7 +24,7 @@ final class AppServices: Sendable {
     let jobs: SyncJobs
     let metrics: ServerMetrics
 
-    init(config: ServerConfig, store: Store, http: HTTPClient = .shared, streamClient: HTTPClient = AppServices.sharedStreamClient,
+    init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP, streamClient: HTTPClient = AppServices.sharedStreamClient,
          gates: ProviderGates = ProviderGates(), logger: Logger = Logger(label: "xcserver")) {
         self.config = config
         self.store = store

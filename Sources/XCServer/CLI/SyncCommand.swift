@@ -26,7 +26,7 @@ struct SyncCommand: AsyncParsableCommand {
         // On a terminal the progress line says what the per-account info lines would; warnings still show.
         if terminal && logger.logLevel == .info { logger.logLevel = .notice }
         let store = try common.openStore()
-        let engine = SyncEngine(store: store, http: .shared, gates: ProviderGates(maxConcurrent: concurrency, ratePerSecond: rate), logger: logger)
+        let engine = SyncEngine(store: store, http: ProviderClient.sharedHTTP, gates: ProviderGates(maxConcurrent: concurrency, ratePerSecond: rate), logger: logger)
         let jobs = SyncJobs(engine: engine, metrics: nil, logger: logger)
         let interrupt = Interrupt(jobs: jobs, terminal: terminal)
         defer { interrupt.cancel() }
@@ -136,7 +136,7 @@ struct PruneCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
-        let engine = SyncEngine(store: store, http: .shared, gates: ProviderGates(), logger: logger)
+        let engine = SyncEngine(store: store, http: ProviderClient.sharedHTTP, gates: ProviderGates(), logger: logger)
         let deleted = try await engine.prune(staleFor: try DurationText.seconds(staleFor))
         print("deleted \(deleted) stale relations (and the titles left without any)")
     }

@@ -19,6 +19,9 @@ struct Upstream: Sendable {
             timeout: .init(connect: .seconds(5), read: .seconds(30)),
             decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        // A refused connection fails at once: the next account is the retry, and a viewer should not
+        // wait out the connect timeout on a panel that is down.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
