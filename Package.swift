@@ -67,7 +67,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The admin API's OpenAPI document, compiled into the binary: served at /api/openapi.json with
+            // no resource bundle to lose when the executable is copied elsewhere.
+            resources: [.embedInCode("Admin/openapi.json")]
         ),
         .testTarget(
             name: "FixtureProviderTests",

@@ -14,11 +14,25 @@ import XCModels
 struct SyncController: Sendable {
     let services: AppServices
 
+    /// A misspelt key would otherwise turn "sync alpha" into "sync every account"; unknown keys are refused.
     struct StartBody: Decodable {
         var account: String?
         var force: Bool?
         var prune: Bool?
         var episodes: Bool?
+
+        enum CodingKeys: String, CodingKey { case account, force, prune, episodes }
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            try AdminInput.rejectUnknownKeys(decoder, allowed: ["account", "force", "prune", "episodes"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            account = try c.decodeIfPresent(String.self, forKey: .account)
+            force = try c.decodeIfPresent(Bool.self, forKey: .force)
+            prune = try c.decodeIfPresent(Bool.self, forKey: .prune)
+            episodes = try c.decodeIfPresent(Bool.self, forKey: .episodes)
+        }
     }
 
     struct PruneBody: Decodable {
@@ -26,6 +40,13 @@ struct SyncController: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case staleForSeconds = "stale_for_seconds"
+        }
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            try AdminInput.rejectUnknownKeys(decoder, allowed: ["stale_for_seconds"])
+            staleForSeconds = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Int64.self, forKey: .staleForSeconds)
         }
     }
 

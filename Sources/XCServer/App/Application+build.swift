@@ -2,26 +2,32 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Builds the HTTP application: the XC API (`player_api.php`, `get.php`, `xmltv.php`) and, in later
-/// parts, the stream paths and the admin API. Used by `serve`, `demo` and the tests alike.
+/// Builds the HTTP application: the XC API (`player_api.php`, `get.php`, `xmltv.php`), the stream
+/// paths, the admin API and `/metrics`. Used by `serve`, `demo` and the tests alike.
 func buildApplication(
     services: AppServices,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = Router(context: XCRequestContext.self)
-    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
-    MetricsController(services: services).register(on: router)
-    PlayerAPIController(services: services).register(on: router)
-    PlaylistController(services: services).register(on: router)
-    StreamController(services: services).register(on: router)
-    AdminAPI.register(on: router, services: services)
-    router.get("health") { _, _ in "ok\n" }
-    return Application(
-        router: router,
+    Application(
+        router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "xcserver"),
         services: [SlotSweeper(slots: services.slots),
                    SyncScheduler(jobs: services.jobs, interval: services.config.syncInterval, logger: services.logger)],
         onServerRunning: onServerRunning,
         logger: services.logger
     )
+}
+
+/// Every route xcserver answers; separate from the application so tests can list the routes.
+func buildRouter(services: AppServices) -> Router<XCRequestContext> {
+    let router = Router(context: XCRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: AdminNotFoundMiddleware(token: services.config.adminToken))
+    MetricsController(services: services).register(on: router)
+    PlayerAPIController(services: services).register(on: router)
+    PlaylistController(services: services).register(on: router)
+    StreamController(services: services).register(on: router)
+    AdminAPI.register(on: router, services: services)
+    router.get("health") { _, _ in "ok\n" }
+    return router
 }

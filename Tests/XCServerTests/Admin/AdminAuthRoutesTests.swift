@@ -38,10 +38,27 @@ import XCModels
         Route(method: .GET, path: "/api/vod/series/501", status: 200),
         Route(method: .GET, path: "/api/vod/movies/10001/stream", status: 200),
         Route(method: .GET, path: "/api/vod/episodes/11001/stream", status: 200),
+        Route(method: .GET, path: "/api/connections", status: 200),
+        Route(method: .GET, path: "/api/openapi.json", status: 200),
+        Route(method: .POST, path: "/api/vod/prune", json: #"{"stale_for_seconds":604800}"#, status: 200),
+        Route(method: .GET, path: "/api/sync/jobs", status: 200),
+        Route(method: .GET, path: "/api/sync/jobs/1", status: 404),
+        Route(method: .POST, path: "/api/sync/jobs/1/cancel", status: 404),
         // Deletions last: they remove what the routes above use.
         Route(method: .DELETE, path: "/api/users/family", status: 204),
         Route(method: .DELETE, path: "/api/accounts/beta", status: 204),
+        // Last: a running job would refuse the deletions with 409.
+        Route(method: .POST, path: "/api/sync", json: #"{"account":"alpha","episodes":false}"#, status: 202),
     ] }
+
+    /// The list above is every operation of the OpenAPI document, so "every route" is checked, not some.
+    @Test func theRouteListIsEveryDocumentedOperation() {
+        let contract = OpenAPIContract.shared
+        let listed = Set(Self.routes(action: 1).compactMap { route in
+            contract.template(for: route.path).map { OpenAPIContract.Operation(method: route.method.rawValue, path: $0) }
+        })
+        #expect(listed == contract.operations, "missing: \(contract.operations.subtracting(listed).sorted())")
+    }
 
     @Test func everyRouteNeedsTheToken() async throws {
         try await TestEnvironment.withAdminAPI { env in

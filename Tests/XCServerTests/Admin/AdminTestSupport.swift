@@ -20,18 +20,22 @@ extension TestEnvironment {
         return try await with(sync: sync, config: config, body)
     }
 
-    /// An admin API call with the test token (or the given one, or none), JSON body optional.
-    func call(_ path: String, _ method: HTTPMethod = .GET, json: String? = nil, token: String? = adminAPITestToken) async throws -> Reply {
+    /// An admin API call with the test token (or the given one, or none), JSON body optional. Every
+    /// answer is held to the OpenAPI document: a status or shape it does not describe is a test issue.
+    func call(_ path: String, _ method: HTTPMethod = .GET, json: String? = nil, token: String? = adminAPITestToken,
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
         var headers: [(String, String)] = []
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         if json != nil { headers.append(("Content-Type", "application/json")) }
-        return try await request(path, method: method, headers: headers, body: json)
+        let reply = try await request(path, method: method, headers: headers, body: json)
+        OpenAPIContract.shared.expectConforms(method: method, path: path, reply: reply, sourceLocation: sourceLocation)
+        return reply
     }
 
     /// A call expected to answer `status`; returns the JSON body.
     func callJSON(_ path: String, _ method: HTTPMethod = .GET, json: String? = nil, expect status: Int = 200,
                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProviderValue {
-        let reply = try await call(path, method, json: json)
+        let reply = try await call(path, method, json: json, sourceLocation: sourceLocation)
         #expect(reply.status == status, "\(method) \(path): \(reply.text)", sourceLocation: sourceLocation)
         guard reply.status == status else { throw TestFailure("\(method) \(path): HTTP \(reply.status): \(reply.text)") }
         return reply.body.isEmpty ? .null : try reply.json()

@@ -7,7 +7,7 @@ import Sync
 struct SchemaValidator {
     let document: ProviderValue
 
-    private static let known: Set<String> = [
+    static let known: Set<String> = [
         "$ref", "type", "properties", "required", "additionalProperties", "items", "enum", "const", "oneOf", "anyOf",
         "allOf", "minimum", "maximum", "minItems", "description", "format", "example", "examples", "title", "default",
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Sync
+import Testing
 @testable import XCServer
 
 /// The admin token the job and metrics tests start their servers with.
@@ -16,12 +17,10 @@ extension TestEnvironment {
         return try await with(accounts: accounts, sync: sync, config: config, body)
     }
 
-    /// An admin API call with the test token (or none), JSON body optional.
-    func admin(_ path: String, method: HTTPMethod = .GET, json: String? = nil, token: String? = jobTestToken) async throws -> Reply {
-        var headers: [(String, String)] = []
-        if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        if json != nil { headers.append(("Content-Type", "application/json")) }
-        return try await request(path, method: method, headers: headers, body: json)
+    /// An admin API call with this file's test token (or none), held to the OpenAPI document like `call`.
+    func admin(_ path: String, method: HTTPMethod = .GET, json: String? = nil, token: String? = jobTestToken,
+               sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+        try await call(path, method, json: json, token: token, sourceLocation: sourceLocation)
     }
 
     /// `POST /api/sync`, expecting 202; returns the job.
