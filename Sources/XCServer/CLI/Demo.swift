@@ -48,6 +48,7 @@ struct Demo: AsyncParsableCommand {
             (demo provider on \(provider.baseURL), database \(db); Ctrl-C stops)
 
             """)
+        fflush(nil)  // block-buffered when piped: the login and token must show before the server runs
         try await buildApplication(services: services).runService()
         await provider.stop()
     }

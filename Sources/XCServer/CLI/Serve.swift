@@ -46,6 +46,8 @@ struct Serve: AsyncParsableCommand {
             token = stored.token
             if stored.created {
                 print("admin API token (generated, kept in \(store.path)): \(stored.token)")
+                // stdout is block-buffered under systemd or `> file`: show the token now, not 4 KiB later.
+                fflush(nil)
             } else {
                 logger.info("[api] admin API uses the token kept in \(store.path) (`xcserver admin-token` shows it)")
             }
