@@ -48,14 +48,14 @@ struct Bench: AsyncParsableCommand {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let common = ["--db", dbPath, "--log-level", "warning"]
 
-        let lists = try runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
+        let lists = try await runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
         let listRows = movies + series
         print(String(format: "sync, movie and series lists: %.2f s (%.0f rows/s), peak RSS %@", lists.seconds,
                      Double(listRows) / lists.seconds, megabytes(lists.peakRSSKB)))
-        let episodes = try runChild(executable, ["sync", "--concurrency", "8", "--rate", "0"] + common)
+        let episodes = try await runChild(executable, ["sync", "--concurrency", "8", "--rate", "0"] + common)
         print(String(format: "sync, episodes (%d get_series_info calls, lists unchanged): %.2f s (%.0f episodes/s), peak RSS %@",
                      series, episodes.seconds, Double(series * episodesPerSeries) / episodes.seconds, megabytes(episodes.peakRSSKB)))
-        let resync = try runChild(executable, ["sync", "--rate", "0"] + common)
+        let resync = try await runChild(executable, ["sync", "--rate", "0"] + common)
         print(String(format: "re-sync, nothing changed: %.2f s", resync.seconds))
 
         let port = 18_000 + Int(getpid() % 2000)
@@ -63,7 +63,16 @@ struct Bench: AsyncParsableCommand {
         server.executableURL = URL(fileURLWithPath: executable)
         server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common
         try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        do {
+            try await measureLists(port: port, server: server)
+        } catch {
+            await StreamBench.stop(server)
+            throw error
+        }
+        await StreamBench.stop(server)
+    }
+
+    private func measureLists(port: Int, server: Process) async throws {
         try await waitForHealth(port: port)
         let url = "http://127.0.0.1:\(port)/player_api.php?username=u&password=p&action=get_vod_streams"
         let baseline = Self.status(pid: server.processIdentifier, field: "VmRSS")
@@ -90,7 +99,9 @@ struct Bench: AsyncParsableCommand {
         var peakRSSKB: Int
     }
 
-    private func runChild(_ executable: String, _ arguments: [String]) throws -> ChildRun {
+    /// Runs a child to its end, sampling its memory, without blocking a thread: the fixture provider it
+    /// syncs from answers on this process's event loops, which are also the tasks' executor.
+    private func runChild(_ executable: String, _ arguments: [String]) async throws -> ChildRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -101,7 +112,7 @@ struct Bench: AsyncParsableCommand {
         var peak = 0
         while process.isRunning {
             peak = max(peak, Self.status(pid: process.processIdentifier, field: "VmHWM"))
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         let seconds = started.duration(to: .now).inSeconds
         guard process.terminationStatus == 0 else {

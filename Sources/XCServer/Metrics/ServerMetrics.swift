@@ -52,8 +52,9 @@ final class ServerMetrics: Sendable {
         counter(Name.httpRequests, [("route", route), ("status", String(status))]).increment()
     }
 
-    func addUpstreamBytes(_ count: Int, account: String) {
-        counter(Name.upstreamBytes, [("account", account)]).increment(by: count)
+    /// The account's byte counter, for a stream loop to look up once rather than per chunk.
+    func upstreamBytesCounter(account: String) -> CoreMetrics.Counter {
+        counter(Name.upstreamBytes, [("account", account)])
     }
 
     func recordSyncJob(outcome: String, duration: Duration) {

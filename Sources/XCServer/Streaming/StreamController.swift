@@ -126,6 +126,8 @@ struct StreamController: Sendable {
 
     /// The body, chunk by chunk with back-pressure both ways. A client that goes away ends the loop
     /// (its write throws), which drops the upstream body and so cancels the provider request at once.
+    static let reportEvery = 1 << 20
+
     func streamResponse(_ upstream: HTTPClientResponse, target: StreamTarget, lease: SlotLease, clientRange: ByteRange?) -> Response {
         let headers = Self.passThroughHeaders(upstream)
         let status = HTTPResponse.Status(code: Int(upstream.status.code))
@@ -136,10 +138,17 @@ struct StreamController: Sendable {
         let upstreamClient = services.upstream
         let maxResumes = maxResumes
         let logger = services.logger
-        let metrics = services.metrics
+        let bytesCounter = services.metrics.upstreamBytesCounter(account: target.candidate.accountName)
         let body = ResponseBody { writer in
             defer { lease.release() }
             var delivered: Int64 = 0
+            // Bytes not yet added to the slot and the metric: both take a lock, so they are told every
+            // `reportEvery` bytes (a few times a second for a film) instead of for each chunk.
+            var unreported = 0
+            defer {
+                lease.addBytes(unreported)
+                bytesCounter.increment(by: unreported)
+            }
             var chunks = upstream.body.makeAsyncIterator()
             var resumes = 0
             while true {
@@ -153,8 +162,12 @@ struct StreamController: Sendable {
                 if let chunk {
                     try await writer.write(chunk)
                     delivered += Int64(chunk.readableBytes)
-                    lease.addBytes(chunk.readableBytes)
-                    metrics.addUpstreamBytes(chunk.readableBytes, account: target.candidate.accountName)
+                    unreported += chunk.readableBytes
+                    if unreported >= Self.reportEvery {
+                        lease.addBytes(unreported)
+                        bytesCounter.increment(by: unreported)
+                        unreported = 0
+                    }
                     continue
                 }
                 guard let expected, delivered < expected else { break }
