@@ -147,7 +147,7 @@ struct StreamBench {
             for (url, isDirect) in [(direct, true), (proxied, false)] {
                 let serveBefore = Self.cpuSeconds(pid: env.serverPID)
                 let benchBefore = Self.cpuSeconds(pid: getpid())
-                let fetched = try await Self.fetch(env.client, url, range: nil, timeout: .seconds(300))
+                let fetched = try await Self.fetch(env.client, url, range: nil, timeout: .seconds(300), fresh: true)
                 guard fetched.status == 200, fetched.bytes == size else {
                     throw UserFacingError("whole-title stream \(isDirect ? "direct" : "via xcserver") answered \(fetched.status) with \(fetched.bytes) of \(size) bytes")
                 }
@@ -382,10 +382,14 @@ struct StreamBench {
     }
 
     /// One GET, counting body bytes without keeping them.
+    /// `fresh`: close the connection after this request, so the next one lands on a newly chosen event
+    /// loop. A run of whole-title reads on one kept-alive connection would measure one thread placement
+    /// over and over, and direct reads differ by 1.6x between placements.
     static func fetch(_ client: HTTPClient, _ url: String, range: String?, timeout: TimeAmount = .seconds(30), gate: Gate? = nil,
-                      open: Tally? = nil, barrier: Barrier? = nil) async throws -> Fetched {
+                      open: Tally? = nil, barrier: Barrier? = nil, fresh: Bool = false) async throws -> Fetched {
         var request = HTTPClientRequest(url: url)
         if let range { request.headers.add(name: "Range", value: range) }
+        if fresh { request.headers.add(name: "Connection", value: "close") }
         await gate?.acquire()
         let started = ContinuousClock.now
         let response: HTTPClientResponse
