@@ -213,10 +213,12 @@ struct StreamBench {
             defer { try? handle.close() }
             return (try? handle.write(contentsOf: Data("5".utf8))) != nil
         } ?? false
-        let sampling = Task<Int, Never> {
-            var peak = 0
+        let samplingStarted = ContinuousClock.now
+        let sampling = Task<(kb: Int, at: Double), Never> {
+            var peak = (kb: 0, at: 0.0)
             while !Task.isCancelled {
-                peak = max(peak, Bench.status(pid: pid, field: "VmRSS"))
+                let now = Bench.status(pid: pid, field: "VmRSS")
+                if now > peak.kb { peak = (now, samplingStarted.duration(to: .now).inSeconds) }
                 try? await Task.sleep(for: .milliseconds(10))
             }
             return peak
@@ -254,14 +256,14 @@ struct StreamBench {
         let seconds = started.duration(to: .now).inSeconds
         let headsSeconds = await barrier.completedAt.map { started.duration(to: $0).inSeconds } ?? seconds
         sampling.cancel()
-        let sampledPeak = await sampling.value
+        let (sampledPeak, peakAt) = await sampling.value
         let hwm = Bench.status(pid: pid, field: "VmHWM")
         let slots = await Self.slotCount(env, user: "many")
         let opening = options.openConcurrency > 0 ? "opened at most \(options.openConcurrency) at a time, then all read concurrently" : "all opened at once"
         print(String(format: "3. %d concurrent streams via xcserver, %.0f MB each (`Range: bytes=0-%d`, %@; %d titles for user 'many' so each has its own slot; account max_connections %d in xcserver and fixture): wall %.2f s (all heads after %.2f s; each then waits for the others before reading), aggregate %.0f MB/s, %d bodies open at once at the peak, errors %d (target 0) %@",
                      count, Double(length) / 1e6, length - 1, opening, count, count + 16, seconds, headsSeconds, Double(bytes) / 1e6 / seconds, open.peak, errors.count, errors.isEmpty ? "OK" : "FAILED"))
-        print(String(format: "   serve child (pid %d) peak RSS %@ (VmHWM %@; sampled VmRSS peak %@; idle before %@%@; target < 150 MB) %@; slots held by user 'many' after: %@",
-                     pid, Self.megabytes(hwm), reset ? "reset just before this run" : "since start: clear_refs failed", Self.megabytes(sampledPeak),
+        print(String(format: "   serve child (pid %d) peak RSS %@ (VmHWM %@; sampled VmRSS peak %@ at %.2f s; idle before %@%@; target < 150 MB) %@; slots held by user 'many' after: %@",
+                     pid, Self.megabytes(hwm), reset ? "reset just before this run" : "since start: clear_refs failed", Self.megabytes(sampledPeak), peakAt,
                      Self.megabytes(idle), errors.isEmpty ? String(format: ", so %.2f MB per open stream", Double(hwm - idle) / 1024 / Double(max(1, open.peak))) : "",
                      hwm < 150 * 1024 ? "OK" : "ABOVE TARGET",
                      slots.map(String.init) ?? "unknown"))
