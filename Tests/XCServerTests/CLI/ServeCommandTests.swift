@@ -26,14 +26,8 @@ import XCModels
         let provider = try await FixtureProvider.start(accounts: [alpha, try .beta()])
         defer { Task { await provider.stop() } }
         let dbPath = directory.appendingPathComponent("serve.sqlite").path
-        do {
-            let store = try Store(path: dbPath)
-            try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
-                                               password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))
-            try await store.addAccount(Account(name: "beta", baseURL: provider.baseURL, username: "beta",
-                                               password: FixtureAccount.betaPassword, maxConnections: 2, priority: 5))
-            try await store.addUser(User(username: Self.user, password: Self.password, maxConnections: 2))
-        }
+        _ = try await SyncCommandTests.fixtureDatabase(dbPath, provider: provider)
+            .addUser(User(username: Self.user, password: Self.password, maxConnections: 2))
 
         let port = try await StreamBench.freePort()
         let child = try SyncCommandTests.Child(

@@ -16,15 +16,18 @@ struct OpenAPIContract: Sendable {
         static func < (a: Operation, b: Operation) -> Bool { a.description < b.description }
     }
 
+    /// The served document; an empty one (so every check fails and says why) when it is not JSON, rather
+    /// than a crash that would take the whole test run with it.
     static let shared: OpenAPIContract = {
         do {
             return OpenAPIContract(document: try JSONDecoder().decode(ProviderValue.self, from: Data(AdminAPI.openAPIDocument)))
         } catch {
-            fatalError("Sources/XCServer/Admin/openapi.json is not JSON: \(error)")
+            return OpenAPIContract(document: .null, parseError: "Sources/XCServer/Admin/openapi.json is not JSON: \(error)")
         }
     }()
 
     let document: ProviderValue
+    var parseError: String?
     var validator: SchemaValidator { SchemaValidator(document: document) }
 
     private static let methods = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -73,6 +76,7 @@ struct OpenAPIContract: Sendable {
     /// Everything about `reply` that the document does not allow; empty when it conforms.
     func problems(method: HTTPMethod, path: String, reply: TestEnvironment.Reply) -> [String] {
         guard path.hasPrefix("/api/") else { return [] }
+        if let parseError { return [parseError] }
         let what = "\(method) \(path) → \(reply.status)"
         guard let template = template(for: path), operation(Operation(method: method.rawValue, path: template)) != nil else {
             // Not an operation of the document: only the refusals every unknown route gets are allowed.

@@ -39,6 +39,7 @@ import FixtureProvider
     @Test func theDocumentIsWellFormed() throws {
         var problems: [String] = []
         let document = contract.document
+        #expect(contract.parseError == nil)
         #expect(document["openapi"].string == "3.1.0")
         for (name, schema) in document["components"]["schemas"].object ?? [:] {
             problems += schemaProblems(schema, at: "#/components/schemas/\(name)")

@@ -89,6 +89,19 @@ import XCModels
         }
     }
 
+    /// A database at `path` with the fixture's accounts: alpha (priority 10, 1 connection) and, unless
+    /// left out, beta (priority 5, 2 connections), both on `provider`.
+    static func fixtureDatabase(_ path: String, provider: FixtureProvider, beta: Bool = true) async throws -> Store {
+        let store = try Store(path: path)
+        try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
+                                           password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))
+        if beta {
+            try await store.addAccount(Account(name: "beta", baseURL: provider.baseURL, username: "beta",
+                                               password: FixtureAccount.betaPassword, maxConnections: 2, priority: 5))
+        }
+        return store
+    }
+
     @Test func ctrlCStopsTheSyncKeepingWhatWasCommitted() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -96,13 +109,7 @@ import XCModels
         let provider = try await FixtureProvider.start(accounts: [try .alpha(), try .beta()])
         defer { Task { await provider.stop() } }
         let dbPath = directory.appendingPathComponent("cli.sqlite").path
-        do {
-            let store = try Store(path: dbPath)
-            try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
-                                               password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))
-            try await store.addAccount(Account(name: "beta", baseURL: provider.baseURL, username: "beta",
-                                               password: FixtureAccount.betaPassword, maxConnections: 2, priority: 5))
-        }
+        _ = try await Self.fixtureDatabase(dbPath, provider: provider)
         provider.setFaults(FixtureFaults(infoDelay: .seconds(20)), for: "alpha")
 
         let child = try Child(["sync", "--db", dbPath, "--rate", "0"], in: directory)
@@ -148,11 +155,7 @@ import XCModels
         let provider = try await FixtureProvider.start(accounts: [try .alpha()])
         defer { Task { await provider.stop() } }
         let dbPath = directory.appendingPathComponent("cli.sqlite").path
-        do {
-            let store = try Store(path: dbPath)
-            try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
-                                               password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))
-        }
+        _ = try await Self.fixtureDatabase(dbPath, provider: provider, beta: false)
         provider.setFaults(FixtureFaults(apiStatus: 500), for: "alpha")
         let child = try Child(["sync", "--db", dbPath, "--rate", "0"], in: directory)
         #expect(try await child.wait() == 1)
