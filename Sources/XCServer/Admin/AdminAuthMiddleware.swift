@@ -7,9 +7,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: XCRequestContext, next: (Request, XCRequestContext) async throws -> Response) async throws -> Response {
-        guard let token, !token.isEmpty, let presented = Self.bearer(request), Self.constantTimeEqual(presented, token) else {
-            throw APIError.unauthorized
-        }
+        guard Self.isAuthorized(request, token: token) else { throw APIError.unauthorized }
         do {
             return try await next(request, context)
         } catch let error as HTTPResponseError {
@@ -18,6 +16,12 @@ struct AdminAuthMiddleware: RouterMiddleware {
             if let apiError = APIError.from(error) { throw apiError }
             throw error
         }
+    }
+
+    /// Whether `request` presents the admin token; never when no token is configured.
+    static func isAuthorized(_ request: Request, token: String?) -> Bool {
+        guard let token, !token.isEmpty, let presented = bearer(request) else { return false }
+        return constantTimeEqual(presented, token)
     }
 
     static func bearer(_ request: Request) -> String? {

@@ -15,10 +15,7 @@ struct AdminNotFoundMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path
             guard path == "/api" || path.hasPrefix("/api/") else { throw error }
-            guard let token, !token.isEmpty, let presented = AdminAuthMiddleware.bearer(request),
-                  AdminAuthMiddleware.constantTimeEqual(presented, token) else {
-                throw APIError.unauthorized
-            }
+            guard AdminAuthMiddleware.isAuthorized(request, token: token) else { throw APIError.unauthorized }
             throw APIError.notFound("no admin API route \(request.method) \(path); GET /api/openapi.json lists them")
         }
     }
