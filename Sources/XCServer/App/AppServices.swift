@@ -5,7 +5,8 @@ import XCModels
 
 extension AppServices {
     /// One stream client per process: its connection pool outlives any one app (tests start many).
-    static let sharedStreamClient = Upstream.makeClient()
+    static let streamReadBudget = StreamReadBudget()
+    static let sharedStreamClient = Upstream.makeClient(readBudget: streamReadBudget)
 }
 
 /// The long-lived parts every route shares; built once by `serve`, `demo` and tests.
@@ -24,7 +25,7 @@ final class AppServices: Sendable {
     let jobs: SyncJobs
     let metrics: ServerMetrics
 
-    init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP, streamClient: HTTPClient = AppServices.sharedStreamClient,
+    init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,
          gates: ProviderGates = ProviderGates(), logger: Logger = Logger(label: "xcserver")) {
         self.config = config
         self.store = store
@@ -34,7 +35,7 @@ final class AppServices: Sendable {
         self.details = DetailFetcher(sync: sync, logger: logger)
         self.episodes = OnDemandEpisodes(sync: sync, logger: logger)
         self.slots = InProcessSlotCore(grace: config.grace, logger: logger)
-        self.upstream = Upstream(http: streamClient, logger: logger)
+        self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget, logger: logger)
         self.metrics = ServerMetrics()
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)
     }

@@ -53,9 +53,10 @@ struct StreamController: Sendable {
         } catch {
             return Self.refused(error)
         }
+        let flowing = services.upstream.readBudget.enter()
         // Until the body closure owns the lease, this scope releases it; the lease's deinit is the backstop.
         var handedOff = false
-        defer { if !handedOff { lease.release() } }
+        defer { if !handedOff { lease.release(); flowing.leave() } }
 
         let clientUserAgent = request.headers[.userAgent]
         var lastFailure = "no account answered"
@@ -84,7 +85,7 @@ struct StreamController: Sendable {
                     return Self.headResponse(response, headViaGet: headViaGet, clientRange: range)
                 }
                 handedOff = true
-                return streamResponse(response, target: target, lease: lease, clientRange: range)
+                return streamResponse(response, target: target, lease: lease, flowing: flowing)
             }
         }
         return .text("every provider account failed for this \(kindName) (last: \(lastFailure))", status: .badGateway)
@@ -128,7 +129,7 @@ struct StreamController: Sendable {
     /// (its write throws), which drops the upstream body and so cancels the provider request at once.
     static let reportEvery = 1 << 20
 
-    func streamResponse(_ upstream: HTTPClientResponse, target: StreamTarget, lease: SlotLease, clientRange: ByteRange?) -> Response {
+    func streamResponse(_ upstream: HTTPClientResponse, target: StreamTarget, lease: SlotLease, flowing: StreamReadBudget.Entry) -> Response {
         let headers = Self.passThroughHeaders(upstream)
         let status = HTTPResponse.Status(code: Int(upstream.status.code))
         let expected = headers[.contentLength].flatMap { Int64($0) }
@@ -140,7 +141,7 @@ struct StreamController: Sendable {
         let logger = services.logger
         let bytesCounter = services.metrics.upstreamBytesCounter(account: target.candidate.accountName)
         let body = ResponseBody { writer in
-            defer { lease.release() }
+            defer { lease.release(); flowing.leave() }
             var delivered: Int64 = 0
             // Bytes not yet added to the slot and the metric: both take a lock, so they are told every
             // `reportEvery` bytes (a few times a second for a film) instead of for each chunk.

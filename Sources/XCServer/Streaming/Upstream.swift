@@ -6,6 +6,8 @@ import NIOHTTP1
 /// Opens provider stream requests: the only place xcserver talks to a provider's stream paths.
 struct Upstream: Sendable {
     let http: HTTPClient
+    /// The read budget `http` was made with; the stream proxy counts its streams in it.
+    let readBudget: StreamReadBudget
     /// How long a provider may take to answer with a head before the next account is tried.
     var openTimeout: TimeAmount = .seconds(10)
     let logger: Logger
@@ -13,7 +15,7 @@ struct Upstream: Sendable {
     /// The client for streams: bounded redirects (providers send players to a load-balancer node), no
     /// decompression (bytes pass through untouched), a read timeout for a provider that stops sending,
     /// and no per-host connection cap of its own: the slot core decides how many streams run.
-    static func makeClient() -> HTTPClient {
+    static func makeClient(readBudget: StreamReadBudget) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 5, allowCycles: false),
             timeout: .init(connect: .seconds(5), read: .seconds(30)),
@@ -23,13 +25,12 @@ struct Upstream: Sendable {
         // wait out the connect timeout on a panel that is down.
         configuration.connectionPool.retryConnectionEstablishment = false
         // One socket read per demand of the stream loop, not NIO's default four: with back-pressure
-        // (a client reading at playback speed) every stream otherwise holds up to 4 x 64 KiB of
-        // provider bytes on top of what the kernel buffers. Measured with `xcserver bench`: 200 open
-        // streams peaked at 135-151 MB server RSS over three runs, 150-330 MB before; one stream's
-        // throughput is unchanged. Larger read buffers (128 or 256 KiB) were tried: +10% throughput for
-        // one stream, +50-110 MB at 200 streams; not worth it for a household proxy.
+        // (a client reading at playback speed) every stream otherwise holds up to 4 reads of provider
+        // bytes on top of what the kernel buffers. How large one read may be is the read budget's call.
         configuration.http1_1ConnectionDebugInitializer = { channel in
-            channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).flatMap {
+                channel.setOption(ChannelOptions.recvAllocator, value: readBudget.recvAllocator)
+            }
         }
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
