@@ -8,20 +8,21 @@ import Synchronization
 /// memory per stream. One stream is cheapest with large reads (fewer system calls per GB); two hundred
 /// must not each hold megabytes. So a read may take `budget / running`, rounded down to a power of two
 /// and kept within `minimum...maximum`: with the defaults, 1 MiB for one stream, 256 KiB for four,
-/// 64 KiB for sixteen and 32 KiB from thirty-two on. A stream counts from its admission, before the
+/// 64 KiB for sixteen and 16 KiB from sixty-four on. A stream counts from its admission, before the
 /// provider answers, so a burst of opens shrinks the reads at once. (A connection's reused read
 /// buffer keeps the size it grew to, so the cap bounds what new reads allocate, not every buffer.)
 ///
-/// Measured with `xcserver bench --streams-only` (2 cores): a fixed 64 KiB read gave 135-204 MB server
-/// RSS with 200 open streams and 0.49-0.53 CPU-s per proxied GB; a fixed 32 KiB 82-118 MB but 0.67-0.72
-/// CPU-s per GB; this budget 94-118 MB and 0.34-0.36 CPU-s per GB.
+/// Measured with `xcserver bench --streams-only` (2 cores, five runs each): a fixed 64 KiB read gave
+/// 135-238 MB server RSS with 200 open streams and 0.49-0.56 CPU-s per proxied GB for one stream; a
+/// fixed 32 KiB 82-118 MB but 0.67-0.72 CPU-s per GB; this budget 70-98 MB and 0.30-0.32 CPU-s per GB,
+/// at 850-890 MB/s aggregate for the 200 streams (970 with 32 KiB reads).
 final class StreamReadBudget: Sendable {
     let budget: Int
     let minimum: Int
     let maximum: Int
     private let flowing = Atomic<Int>(0)
 
-    init(budget: Int = 1 << 20, minimum: Int = 32 << 10, maximum: Int = 1 << 20) {
+    init(budget: Int = 1 << 20, minimum: Int = 16 << 10, maximum: Int = 1 << 20) {
         precondition(minimum > 0 && minimum <= maximum)
         self.budget = budget
         self.minimum = minimum
