@@ -33,8 +33,9 @@ struct Demo: AsyncParsableCommand {
         try await store.addUser(User(username: Self.username, password: Self.password, maxConnections: 2))
         let token = try await store.adminToken().token
         let services = AppServices(config: ServerConfig(host: host, port: port, adminToken: token), store: store, logger: logger)
-        let report = try await services.sync.run()
-        print(report.text)
+        // A job like any other, so `GET /api/sync/jobs` shows what the demo imported.
+        let job = try await services.jobs.start(trigger: .cli)
+        if let report = await services.jobs.wait(job.id)?.report { print(report.text) }
         let address = host == "0.0.0.0" ? (Self.lanAddress() ?? "127.0.0.1") : host
         print("""
 

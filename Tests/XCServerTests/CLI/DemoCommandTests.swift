@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import FixtureProvider
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Sync
+import Testing
+import XCModels
+@testable import XCServer
+
+/// `xcserver demo`, the README's first command, as the built binary: it prints a working login and
+/// admin token, its start-up sync is a job the admin API lists, and a film plays from its demo provider.
+@Suite struct DemoCommandTests {
+    @Test func theDemoPrintsALoginThatWorks() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try await StreamBench.freePort()
+        let child = try SyncCommandTests.Child(
+            ["demo", "--host", "127.0.0.1", "--port", String(port), "--db", directory.appendingPathComponent("demo.sqlite").path],
+            in: directory)
+        defer { if child.process.isRunning { child.process.terminate() } }
+        try await child.waitForOutput("Ctrl-C stops")
+        let output = child.output
+        #expect(output.contains("server:   http://127.0.0.1:\(port)"), "\(output)")
+        #expect(output.contains("username: \(Demo.username)") && output.contains("password: \(Demo.password)"))
+        let token = try #require(output.split(separator: "\n").first { $0.contains("Admin API token:") }?
+            .split(separator: " ").last.map(String.init), "no token in:\n\(output)")
+
+        let base = "http://127.0.0.1:\(port)"
+        func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: [UInt8]) {
+            var request = HTTPClientRequest(url: base + path)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            var reply: HTTPClientResponse?
+            for _ in 0..<100 where reply == nil {  // the banner is printed just before the listener binds
+                reply = try? await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                if reply == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let response = try #require(reply, "demo does not answer \(path): \(child.errors)")
+            return (Int(response.status.code), Array(try await response.body.collect(upTo: 16 << 20).readableBytesView))
+        }
+        func json(_ path: String, headers: [(String, String)] = []) async throws -> ProviderValue {
+            try JSONDecoder().decode(ProviderValue.self, from: Data(try await get(path, headers: headers).body))
+        }
+
+        let api = "/player_api.php?username=\(Demo.username)&password=\(Demo.password)"
+        #expect(try await json(api)["user_info"]["auth"].int == 1)
+        let movies = try await json(api + "&action=get_vod_streams")
+        #expect(movies.streamIDs.contains(10007), "\(movies.items.count) movies")
+
+        let jobs = try await json("/api/sync/jobs", headers: [("Authorization", "Bearer \(token)")])["jobs"]
+        #expect(jobs.items.count == 1, "the start-up sync is listed as a job")
+        #expect(jobs.items.first?["trigger"].string == "cli")
+        #expect(jobs.items.first?["phase"].string == "done")
+
+        let film = try await get("/movie/\(Demo.username)/\(Demo.password)/10007.mkv", headers: [("Range", "bytes=0-1023")])
+        #expect(film.status == 206)
+        #expect(film.body == FixtureProvider.expectedBytes(account: try .alpha(), streamID: 10007, range: 0..<1024))
+
+        child.process.terminate()
+        #expect(try await child.wait(timeout: .seconds(20)) == 0, "\(child.errors)")
+    }
+}
