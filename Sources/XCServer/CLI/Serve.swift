@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
     var trustedProxies: [String] = []
 
     @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN, else one generated and kept in the database.")
-    var adminToken: String? = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"]
+    var adminToken: String = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"] ?? ""
 
     @Option(help: "Sync every account this often: 24h, 30m, 90s, 7d; 0 turns it off. Counted from the last full sync.")
     var syncInterval: String = "24h"
@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
         var token = adminToken
-        if token == nil || token!.isEmpty {
+        if token.isEmpty {
             let stored = try await store.adminToken()
             token = stored.token
             if stored.created {
