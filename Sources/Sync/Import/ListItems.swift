@@ -56,12 +56,9 @@ struct MovieItem: ListItem {
     var values: [DatabaseValue]
 
     init(object item: ProviderObject) throws(SkipReason) {
-        guard let id = item.int("stream_id"), id > 0 else { throw SkipReason(reason: "missing stream_id") }
+        providerID = try item.providerID("stream_id")
         let name = item.string("name", "title")
-        providerID = id
-        identity = TitleIdentity(
-            tmdb: item.optionalString("tmdb", "tmdb_id"), imdb: item.optionalString("imdb", "imdb_id"),
-            name: name, year: item.year)
+        identity = item.identity(name: name)
         providerCategoryIDs = item.categoryIDs
         let isAdult = item.string("is_adult")
         let texts = [
@@ -91,12 +88,9 @@ struct SeriesItem: ListItem {
     var values: [DatabaseValue]
 
     init(object item: ProviderObject) throws(SkipReason) {
-        guard let id = item.int("series_id"), id > 0 else { throw SkipReason(reason: "missing series_id") }
+        providerID = try item.providerID("series_id")
         let name = item.string("name", "title")
-        providerID = id
-        identity = TitleIdentity(
-            tmdb: item.optionalString("tmdb", "tmdb_id"), imdb: item.optionalString("imdb", "imdb_id"),
-            name: name, year: item.year)
+        identity = item.identity(name: name)
         providerCategoryIDs = item.categoryIDs
         let backdrops = ProviderValue.array(item.stringList("backdrop_path").map(ProviderValue.string)).jsonText
         values = [
@@ -106,5 +100,18 @@ struct SeriesItem: ListItem {
         ].map(\.databaseValue) + [item.rating5.databaseValue] + [
             backdrops, item.string("youtube_trailer"), identity.tmdb ?? "", item.string("episode_run_time"),
         ].map(\.databaseValue)
+    }
+}
+
+extension ProviderObject {
+    /// The item's id under `key`; an item without a positive one cannot be played, so it is skipped.
+    func providerID(_ key: String) throws(SkipReason) -> Int {
+        guard let id = int(key), id > 0 else { throw SkipReason(reason: "missing \(key)") }
+        return id
+    }
+
+    /// What deduplicates the item across accounts; panels spell the ids' keys either way.
+    func identity(name: String) -> TitleIdentity {
+        TitleIdentity(tmdb: optionalString("tmdb", "tmdb_id"), imdb: optionalString("imdb", "imdb_id"), name: name, year: year)
     }
 }
