@@ -77,12 +77,12 @@ final class StreamReadBudget: Sendable {
             self.adaptive = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: budget.maximum)
         }
 
-        func nextBufferSize() -> Int? {
-            min(adaptive.nextBufferSize() ?? adaptive.maximum, budget.readSize)
-        }
+        private var size: Int { min(adaptive.nextBufferSize() ?? adaptive.maximum, budget.readSize) }
+
+        func nextBufferSize() -> Int? { size }
 
         func buffer(allocator: ByteBufferAllocator) -> ByteBuffer {
-            allocator.buffer(capacity: nextBufferSize()!)
+            allocator.buffer(capacity: size)
         }
 
         mutating func record(actualReadBytes: Int) -> Bool {
