@@ -5,6 +5,10 @@ extension Store {
         try await pool.read { db in try User.fetchOne(db, key: id) }
     }
 
+    public func user(named username: String) async throws -> User? {
+        try await pool.read { db in try User.filter(Column("username") == username).fetchOne(db) }
+    }
+
     /// Every user's allow-list, keyed by user id (users without one are absent).
     public func allowedCategoriesByUser() async throws -> [Int64: [Int64]] {
         try await pool.read { db in

@@ -142,8 +142,8 @@ struct CatalogController: Sendable {
         let candidates = Self.candidates(title, snapshot: snapshot)
         let chosen = candidates.first(where: \.hasRoom)
         let server = ServerAddress.from(request, config: services.config)
-        let segment = kind == .movie ? "movie" : "series"
-        let url = "\(server.baseURL)/\(segment)/\(PlaylistController.pathEncode(user.username))/\(PlaylistController.pathEncode(user.password))/\(id).\(ext.isEmpty ? "mp4" : ext)"
+        let url = server.baseURL + StreamPath(
+            kind: kind, username: user.username, password: user.password, id: id, ext: ext.isEmpty ? "mp4" : ext).path
         return try AdminJSON.response(StreamAnswer(
             url: url, user: user.username, account: chosen.map { .init(id: $0.accountID, name: $0.accountName) },
             candidates: candidates))
@@ -170,7 +170,7 @@ struct CatalogController: Sendable {
     /// `?user=NAME`, else the first active user (by id), else the first user.
     private func streamUser(_ request: Request) async throws -> User {
         if let name = AdminInput.query(request, "user"), !name.isEmpty {
-            guard let user = try await services.store.users().first(where: { $0.username == name }) else {
+            guard let user = try await services.store.user(named: name) else {
                 throw APIError.notFound("no user '\(name)'")
             }
             return user

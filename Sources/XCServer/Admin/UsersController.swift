@@ -128,7 +128,7 @@ struct UsersController: Sendable {
     /// The user named by `:id`: its numeric id, else its username.
     static func user(_ text: String, store: Store) async throws -> User {
         if let id = Int64(text), let user = try await store.user(id: id) { return user }
-        if let user = try await store.users().first(where: { $0.username == text }) { return user }
+        if let user = try await store.user(named: text) { return user }
         throw APIError.notFound("no user '\(text)'")
     }
 

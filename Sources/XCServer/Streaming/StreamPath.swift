@@ -1,6 +1,7 @@
 import Foundation
 
-/// `/movie/U/P/ID.EXT` and `/series/U/P/ID.EXT`, parsed from the raw path.
+/// `/movie/U/P/ID.EXT` and `/series/U/P/ID.EXT`: parsed from a request's raw path, and built for the
+/// URLs xcserver hands out (to providers upstream, to clients in the admin API).
 ///
 /// Credentials are percent-decoded per segment. A password may hold a `/` that the client did not
 /// encode; since the username is the first segment and `ID.EXT` the last, everything between them is
@@ -11,6 +12,20 @@ struct StreamPath: Sendable, Equatable {
     var password: String
     var id: Int64
     var ext: String
+
+    init(kind: ContentKind, username: String, password: String, id: Int64, ext: String) {
+        self.kind = kind
+        self.username = username
+        self.password = password
+        self.id = id
+        self.ext = ext
+    }
+
+    /// The path, credentials percent-encoded as path segments (what `init?(path:)` reads back).
+    var path: String {
+        let segment = kind == .movie ? "movie" : "series"
+        return "/\(segment)/\(PlaylistController.pathEncode(username))/\(PlaylistController.pathEncode(password))/\(id).\(ext)"
+    }
 
     init?(path rawPath: String) {
         let path = rawPath.split(separator: "?", maxSplits: 1).first.map(String.init) ?? rawPath

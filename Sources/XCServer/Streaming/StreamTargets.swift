@@ -14,8 +14,7 @@ struct StreamTarget: Sendable {
 
     /// `{base}/movie/{user}/{pass}/{stream_id}.{ext}`, credentials percent-encoded as path segments.
     var url: String {
-        let segment = kind == .movie ? "movie" : "series"
-        return "\(baseURL)/\(segment)/\(PlaylistController.pathEncode(username))/\(PlaylistController.pathEncode(password))/\(streamID).\(containerExtension)"
+        baseURL + StreamPath(kind: kind, username: username, password: password, id: Int64(streamID), ext: containerExtension).path
     }
 }
 

@@ -72,6 +72,16 @@ import XCModels
         }
     }
 
+    /// The path xcserver builds for provider and admin URLs is the one its stream routes read back,
+    /// whatever the credentials hold.
+    @Test func builtStreamPathsParseBack() throws {
+        for (kind, user, password) in [(ContentKind.movie, "alpha", FixtureAccount.alphaPassword), (.episode, "ü ser", "%/?#&+")] {
+            let built = StreamPath(kind: kind, username: user, password: password, id: 10007, ext: "mkv")
+            #expect(StreamPath(path: built.path) == built, "\(built.path)")
+            #expect(!built.path.contains(" ") && !built.path.contains("?") && !built.path.contains("#"), "\(built.path)")
+        }
+    }
+
     @Test func clientMistakesGetClear4xx() async throws {
         try await TestEnvironment.with { env in
             let badRange = try await env.request(moviePath(10007), headers: [("Range", "bytes=abc")])
