@@ -93,15 +93,10 @@ final class ServerMetrics: Sendable {
         switch first {
         case "player_api.php":
             guard let action, !action.isEmpty else { return "player_api" }
-            return knownActions.contains(action) ? "player_api:\(action)" : "player_api:other"
+            return XCAction(rawValue: action) != nil ? "player_api:\(action)" : "player_api:other"
         case "movie", "series", "api", "metrics", "health": return first
         case "get.php", "xmltv.php": return first
         default: return "other"
         }
     }
-
-    static let knownActions: Set<String> = [
-        "get_vod_categories", "get_vod_streams", "get_vod_info", "get_series_categories", "get_series", "get_series_info",
-        "get_live_categories", "get_live_streams", "get_short_epg", "get_simple_data_table",
-    ]
 }

@@ -24,31 +24,31 @@ struct PlayerAPIController: Sendable {
         services.logger.debug("[api] \(user.username) \(action.isEmpty ? "login" : action)")
         let store = services.store
         let scope = try await CatalogScope.of(user, store: store)
-        switch action {
-        case "":
+        switch XCAction(rawValue: action) {
+        case .login:
             return .json(AuthAnswer.write(
                 user: user, activeConnections: await services.activeConnections(userID: user.id!),
                 server: ServerAddress.from(request, config: services.config)))
-        case "get_vod_categories":
+        case .vodCategories:
             return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: scope))
-        case "get_series_categories":
+        case .seriesCategories:
             return .json(try await CatalogLists.categories(kind: .series, store: store, scope: scope))
-        case "get_live_categories", "get_live_streams":
+        case .liveCategories, .liveStreams:
             // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
             return .json(Array("[]".utf8))
-        case "get_vod_streams":
+        case .vodStreams:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
                                          producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: scope))
-        case "get_series":
+        case .series:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
                                          producer: CatalogLists.series(store: store, categoryID: query.int("category_id"), scope: scope))
-        case "get_vod_info":
+        case .vodInfo:
             return try await vodInfo(query, scope: scope)
-        case "get_series_info":
+        case .seriesInfo:
             return try await seriesInfo(query, scope: scope)
-        case "get_short_epg", "get_simple_data_table":
+        case .shortEPG, .simpleDataTable:
             return .json(Array(#"{"epg_listings":[]}"#.utf8))
-        default:
+        case nil:
             services.logger.debug("[api] unknown action '\(action)' answered with []")
             return .json(Array("[]".utf8))
         }
