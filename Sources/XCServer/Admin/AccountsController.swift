@@ -72,8 +72,6 @@ struct AccountsController: Sendable {
 
     /// Every field of a create or PATCH body.
     struct Body: Decodable {
-        static let fields: Set<String> = ["name", "url", "username", "password", "max_connections", "priority", "enabled", "user_agent"]
-
         var name: PatchField<String>
         var url: PatchField<String>
         var username: PatchField<String>
@@ -83,14 +81,14 @@ struct AccountsController: Sendable {
         var enabled: PatchField<Bool>
         var userAgent: PatchField<String>
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, url, username, password, priority, enabled
             case maxConnections = "max_connections"
             case userAgent = "user_agent"
         }
 
         init(from decoder: any Decoder) throws {
-            try AdminInput.rejectUnknownKeys(decoder, allowed: Self.fields)
+            try AdminInput.rejectUnknownKeys(decoder, allowed: CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.patch(String.self, .name)
             url = try c.patch(String.self, .url)

@@ -37,7 +37,9 @@ extension KeyedDecodingContainer {
 /// Request parsing shared by the admin controllers: bodies with only known keys, path ids, query values.
 enum AdminInput {
     /// A typo in a key (`max_conections`) would otherwise be ignored in silence; name it instead.
-    static func rejectUnknownKeys(_ decoder: any Decoder, allowed: Set<String>) throws {
+    /// `Keys` are the body's coding keys: the fields it reads are the fields it allows.
+    static func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, allowed _: Keys.Type) throws {
+        let allowed = Set(Keys.allCases.map(\.stringValue))
         let container = try decoder.container(keyedBy: AnyKey.self)
         if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
             throw APIError.invalid(unknown, "is not a field of this request (fields: \(allowed.sorted().joined(separator: ", ")))")
@@ -46,10 +48,21 @@ enum AdminInput {
 
     /// A JSON object body; an empty body is refused like a missing one.
     static func body<T: Decodable>(_ type: T.Type, _ request: Request, _ context: XCRequestContext) async throws -> T {
-        guard let value = try await SyncController.optionalBody(T.self, request, context) else {
+        guard let value = try await optionalBody(T.self, request, context) else {
             throw APIError(status: .badRequest, code: "invalid", message: "a JSON object body is required")
         }
         return value
+    }
+
+    /// A JSON body, or nil when the request has none (for bodies whose every field is optional).
+    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: XCRequestContext) async throws -> T? {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        guard body.readableBytesView.contains(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+        } catch let error as DecodingError {
+            throw APIError.fromDecoding(error)
+        }
     }
 
     /// `:name` of the path as an integer id, or 404.

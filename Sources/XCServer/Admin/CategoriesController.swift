@@ -25,10 +25,10 @@ struct CategoriesController: Sendable {
     struct EnabledBody: Decodable {
         var enabled: Bool
 
-        enum CodingKeys: String, CodingKey { case enabled }
+        enum CodingKeys: String, CodingKey, CaseIterable { case enabled }
 
         init(from decoder: any Decoder) throws {
-            try AdminInput.rejectUnknownKeys(decoder, allowed: ["enabled"])
+            try AdminInput.rejectUnknownKeys(decoder, allowed: CodingKeys.self)
             enabled = try decoder.container(keyedBy: CodingKeys.self).decode(Bool.self, forKey: .enabled)
         }
     }

@@ -21,12 +21,12 @@ struct SyncController: Sendable {
         var prune: Bool?
         var episodes: Bool?
 
-        enum CodingKeys: String, CodingKey { case account, force, prune, episodes }
+        enum CodingKeys: String, CodingKey, CaseIterable { case account, force, prune, episodes }
 
         init() {}
 
         init(from decoder: any Decoder) throws {
-            try AdminInput.rejectUnknownKeys(decoder, allowed: ["account", "force", "prune", "episodes"])
+            try AdminInput.rejectUnknownKeys(decoder, allowed: CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             account = try c.decodeIfPresent(String.self, forKey: .account)
             force = try c.decodeIfPresent(Bool.self, forKey: .force)
@@ -38,14 +38,14 @@ struct SyncController: Sendable {
     struct PruneBody: Decodable {
         var staleForSeconds: Int64?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case staleForSeconds = "stale_for_seconds"
         }
 
         init() {}
 
         init(from decoder: any Decoder) throws {
-            try AdminInput.rejectUnknownKeys(decoder, allowed: ["stale_for_seconds"])
+            try AdminInput.rejectUnknownKeys(decoder, allowed: CodingKeys.self)
             staleForSeconds = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Int64.self, forKey: .staleForSeconds)
         }
     }
@@ -84,7 +84,7 @@ struct SyncController: Sendable {
     }
 
     private func start(_ request: Request, _ context: XCRequestContext) async throws -> Response {
-        let body = try await Self.optionalBody(StartBody.self, request, context) ?? StartBody()
+        let body = try await AdminInput.optionalBody(StartBody.self, request, context) ?? StartBody()
         if let account = body.account, account.trimmingCharacters(in: .whitespaces).isEmpty {
             throw APIError.invalid("account", "must be an account name, or left out to sync every account")
         }
@@ -104,7 +104,7 @@ struct SyncController: Sendable {
     }
 
     private func prune(_ request: Request, _ context: XCRequestContext) async throws -> Response {
-        let body = try await Self.optionalBody(PruneBody.self, request, context) ?? PruneBody()
+        let body = try await AdminInput.optionalBody(PruneBody.self, request, context) ?? PruneBody()
         let seconds = body.staleForSeconds ?? 0
         guard seconds >= 0 else { throw APIError.invalid("stale_for_seconds", "must be 0 or more") }
         // A running sync holds the ids of stale relations it may bring back; pruning under it would lose them.
@@ -112,16 +112,5 @@ struct SyncController: Sendable {
         let deleted = try await services.sync.prune(staleFor: seconds)
         services.logger.info("[sync] pruned \(deleted) relations stale for \(seconds) s or more")
         return try AdminJSON.response(PruneAnswer(deleted: deleted))
-    }
-
-    /// A JSON body, or nil when there is none (every field of these bodies is optional).
-    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: XCRequestContext) async throws -> T? {
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard body.readableBytesView.contains(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
-        } catch let error as DecodingError {
-            throw APIError.fromDecoding(error)
-        }
     }
 }

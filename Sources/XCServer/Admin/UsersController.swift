@@ -57,8 +57,6 @@ struct UsersController: Sendable {
     struct Many: Encodable { var users: [UserAnswer] }
 
     struct Body: Decodable {
-        static let fields: Set<String> = ["username", "password", "max_connections", "enabled", "expires_at", "allowed_categories"]
-
         var username: PatchField<String>
         var password: PatchField<String>
         var maxConnections: PatchField<Int>
@@ -66,7 +64,7 @@ struct UsersController: Sendable {
         var expiresAt: PatchField<Int64>
         var allowedCategories: PatchField<[Int64]>
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case username, password, enabled
             case maxConnections = "max_connections"
             case expiresAt = "expires_at"
@@ -74,7 +72,7 @@ struct UsersController: Sendable {
         }
 
         init(from decoder: any Decoder) throws {
-            try AdminInput.rejectUnknownKeys(decoder, allowed: Self.fields)
+            try AdminInput.rejectUnknownKeys(decoder, allowed: CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             username = try c.patch(String.self, .username)
             password = try c.patch(String.self, .password)
