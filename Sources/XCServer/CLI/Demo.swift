@@ -35,7 +35,7 @@ struct Demo: AsyncParsableCommand {
         let services = AppServices(config: ServerConfig(host: host, port: port, adminToken: token), store: store, logger: logger)
         // A job like any other, so `GET /api/sync/jobs` shows what the demo imported.
         let job = try await services.jobs.start(trigger: .cli)
-        if let report = await services.jobs.wait(job.id)?.report { print(report.text) }
+        if let ended = await services.jobs.wait(job.id), !ended.summaryText.isEmpty { print(ended.summaryText) }
         let address = host == "0.0.0.0" ? (Self.lanAddress() ?? "127.0.0.1") : host
         print("""
 

@@ -44,8 +44,7 @@ struct SyncCommand: AsyncParsableCommand {
         display?.cancel()
         await display?.value
         guard let ended else { throw ExitCode(1) }
-        if let report = ended.report { print(report.text) }
-        for error in ended.errors where error.account == nil { print("sync FAILED: \(error.message)") }
+        if !ended.summaryText.isEmpty { print(ended.summaryText) }
         switch ended.phase {
         case .cancelled: throw ExitCode(130)
         case .failed: throw ExitCode(1)

@@ -145,6 +145,14 @@ struct SyncJob: Sendable {
         return all
     }
 
+    /// What an ended job prints (`xcserver sync`, `demo`): the engine's report, then failures of the
+    /// job itself, which belong to no account.
+    var summaryText: String {
+        var lines = report.map { [$0.text] } ?? []
+        lines += errors.filter { $0.account == nil }.map { "sync FAILED: \($0.message)" }
+        return lines.joined(separator: "\n")
+    }
+
     /// The CLI's one-line view: `alpha: movies 1200/1800 (added 4, updated 2)`.
     var progressLine: String {
         guard !phase.isFinal, let name = currentAccount, let account = accounts.first(where: { $0.name == name }) else {
