@@ -48,17 +48,17 @@ struct Bench: AsyncParsableCommand {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let common = ["--db", dbPath, "--log-level", "warning"]
 
-        let lists = try await runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
+        let lists = try await Self.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
         let listRows = movies + series
         print(String(format: "sync, movie and series lists: %.2f s (%.0f rows/s), peak RSS %@", lists.seconds,
-                     Double(listRows) / lists.seconds, megabytes(lists.peakRSSKB)))
-        let episodes = try await runChild(executable, ["sync", "--concurrency", "8", "--rate", "0"] + common)
+                     Double(listRows) / lists.seconds, StreamBench.megabytes(lists.peakRSSKB)))
+        let episodes = try await Self.runChild(executable, ["sync", "--concurrency", "8", "--rate", "0"] + common)
         print(String(format: "sync, episodes (%d get_series_info calls, lists unchanged): %.2f s (%.0f episodes/s), peak RSS %@",
-                     series, episodes.seconds, Double(series * episodesPerSeries) / episodes.seconds, megabytes(episodes.peakRSSKB)))
-        let resync = try await runChild(executable, ["sync", "--rate", "0"] + common)
+                     series, episodes.seconds, Double(series * episodesPerSeries) / episodes.seconds, StreamBench.megabytes(episodes.peakRSSKB)))
+        let resync = try await Self.runChild(executable, ["sync", "--rate", "0"] + common)
         print(String(format: "re-sync, nothing changed: %.2f s", resync.seconds))
 
-        let port = 18_000 + Int(getpid() % 2000)
+        let port = try await StreamBench.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: executable)
         server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common
@@ -73,7 +73,7 @@ struct Bench: AsyncParsableCommand {
     }
 
     private func measureLists(port: Int, server: Process) async throws {
-        try await waitForHealth(port: port)
+        try await StreamBench.waitForHealth(client: .shared, port: port)
         let url = "http://127.0.0.1:\(port)/player_api.php?username=u&password=p&action=get_vod_streams"
         let baseline = Self.status(pid: server.processIdentifier, field: "VmRSS")
         var times: [Double] = []
@@ -91,17 +91,18 @@ struct Bench: AsyncParsableCommand {
         print(String(format: "get_vod_streams, %d titles, %.1f MB: median %.0f ms (min %.0f, max %.0f) over %d runs",
                      movies, Double(size) / 1e6, times[times.count / 2] * 1000, times[0] * 1000, times[times.count - 1] * 1000, runs))
         print(String(format: "get_vod_streams gzip: %.0f ms, %.1f MB on the wire", gzipSeconds * 1000, Double(gzipSize) / 1e6))
-        print("server RSS: \(megabytes(baseline)) idle after start, peak \(megabytes(peak)) (growth \(megabytes(peak - baseline)))")
+        print("server RSS: \(StreamBench.megabytes(baseline)) idle after start, peak \(StreamBench.megabytes(peak)) (growth \(StreamBench.megabytes(peak - baseline)))")
     }
 
-    private struct ChildRun {
+    struct ChildRun {
         var seconds: Double
         var peakRSSKB: Int
     }
 
     /// Runs a child to its end, sampling its memory, without blocking a thread: the fixture provider it
     /// syncs from answers on this process's event loops, which are also the tasks' executor.
-    private func runChild(_ executable: String, _ arguments: [String]) async throws -> ChildRun {
+    @discardableResult
+    static func runChild(_ executable: String, _ arguments: [String]) async throws -> ChildRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -121,14 +122,6 @@ struct Bench: AsyncParsableCommand {
         return ChildRun(seconds: seconds, peakRSSKB: peak)
     }
 
-    private func waitForHealth(port: Int) async throws {
-        for _ in 0..<200 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)),
-               response.status == .ok { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw UserFacingError("the server did not start on port \(port)")
-    }
 
     private func fetch(_ url: String, gzip: Bool) async throws -> Int {
         var request = HTTPClientRequest(url: url)
@@ -150,6 +143,4 @@ struct Bench: AsyncParsableCommand {
         }
         return 0
     }
-
-    private func megabytes(_ kilobytes: Int) -> String { String(format: "%.1f MB", Double(kilobytes) / 1024) }
 }

@@ -89,7 +89,7 @@ struct StreamBench {
         }
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let common = ["--db", dbPath, "--log-level", "warning"]
-        try await Self.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
+        try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
         let publicIDs: [Int: Int64] = try await store.pool.read { db in
             var ids: [Int: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT r.stream_id, m.public_id FROM movie m JOIN movie_relation r ON r.movie_id = m.id") {
@@ -458,18 +458,6 @@ struct StreamBench {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// Runs a child to its end without blocking a thread the fixture provider's event loop may need.
-    static func runChild(_ executable: String, _ arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        guard process.terminationStatus == 0 else {
-            throw UserFacingError("`xcserver \(arguments.joined(separator: " "))` failed with status \(process.terminationStatus)")
-        }
-    }
 
     /// A port nobody listens on now (bound and closed at once).
     static func freePort() async throws -> Int {
