@@ -139,27 +139,34 @@ struct StreamBench {
         _ = try await Self.fetch(env.client, proxied, range: "bytes=0-65535")
         var bestDirect = 0.0
         var bestProxied = 0.0
-        var serveCPU = 0.0
+        var serveCPU = CPUTime()
         var benchCPUDirect = 0.0
         var benchCPUProxied = 0.0
+        // Busy and total CPU ticks of the whole machine during the direct and the proxied runs.
+        var machineDirect = MachineTicks()
+        var machineProxied = MachineTicks()
         let runs = max(1, options.throughputRuns)
         for _ in 0..<runs {
             for (url, isDirect) in [(direct, true), (proxied, false)] {
-                let serveBefore = Self.cpuSeconds(pid: env.serverPID)
-                let benchBefore = Self.cpuSeconds(pid: getpid())
+                let serveBefore = Self.cpuTime(pid: env.serverPID)
+                let benchBefore = Self.cpuTime(pid: getpid())
+                let machineBefore = Self.machineTicks()
                 let fetched = try await Self.fetch(env.client, url, range: nil, timeout: .seconds(300), fresh: true)
                 guard fetched.status == 200, fetched.bytes == size else {
                     throw UserFacingError("whole-title stream \(isDirect ? "direct" : "via xcserver") answered \(fetched.status) with \(fetched.bytes) of \(size) bytes")
                 }
-                let benchUsed = Self.cpuSeconds(pid: getpid()) - benchBefore
+                let benchUsed = (Self.cpuTime(pid: getpid()) - benchBefore).total
+                let machineUsed = Self.machineTicks() - machineBefore
                 let rate = Double(size) / 1e6 / fetched.total.inSeconds
                 if isDirect {
                     bestDirect = max(bestDirect, rate)
                     benchCPUDirect += benchUsed
+                    machineDirect = machineDirect + machineUsed
                 } else {
                     bestProxied = max(bestProxied, rate)
                     benchCPUProxied += benchUsed
-                    serveCPU += Self.cpuSeconds(pid: env.serverPID) - serveBefore
+                    machineProxied = machineProxied + machineUsed
+                    serveCPU = serveCPU + (Self.cpuTime(pid: env.serverPID) - serveBefore)
                 }
             }
         }
@@ -167,8 +174,15 @@ struct StreamBench {
         let gigabytes = Double(size * runs) / 1e9
         print(String(format: "1. throughput, one %.0f MB stream read whole (fixture and client in bench process, proxy in serve child): direct from fixture %.0f MB/s, via xcserver %.0f MB/s, ratio %.2f (target ≥ 0.80) [best of %d runs each] %@",
                      Double(size) / 1e6, bestDirect, bestProxied, ratio, runs, ratio >= 0.8 ? "OK" : "BELOW TARGET"))
-        print(String(format: "   CPU per GB: serve child %.2f s; bench process %.2f s direct, %.2f s via xcserver (%d cores: the three share them)",
-                     serveCPU / gigabytes, benchCPUDirect / gigabytes, benchCPUProxied / gigabytes, ProcessInfo.processInfo.activeProcessorCount))
+        print(String(format: "   CPU per GB: serve child %.2f s (%.0f %% of it in the kernel); bench process %.2f s direct, %.2f s via xcserver (%d cores: the three share them)",
+                     serveCPU.total / gigabytes, 100 * serveCPU.system / max(serveCPU.total, 1e-9), benchCPUDirect / gigabytes, benchCPUProxied / gigabytes,
+                     ProcessInfo.processInfo.activeProcessorCount))
+        // What the proxied path could reach if every core were busy with it all the time: each GB costs the
+        // serve child's and the bench process's CPU seconds together.
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        let ceiling = cores / ((serveCPU.total + benchCPUProxied) / gigabytes) * 1000
+        print(String(format: "   cores busy during the runs (whole machine, /proc/stat): direct %.0f %%, via xcserver %.0f %%; via xcserver with every core busy (at the mean CPU per GB above): at most %.0f MB/s, ratio %.2f",
+                     100 * machineDirect.busyFraction, 100 * machineProxied.busyFraction, ceiling, ceiling / bestDirect))
     }
 
     // MARK: 2. time to first byte
@@ -448,16 +462,46 @@ struct StreamBench {
         server.waitUntilExit()
     }
 
-    /// CPU seconds (user + system) a process has used so far, from `/proc/PID/stat`.
-    static func cpuSeconds(pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return 0 }
-        // Fields after "(comm)": state is field 3, utime 14, stime 15.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    /// CPU seconds a process spent in user space and in the kernel.
+    struct CPUTime {
+        var user = 0.0
+        var system = 0.0
+        var total: Double { user + system }
+
+        static func + (a: Self, b: Self) -> Self { Self(user: a.user + b.user, system: a.system + b.system) }
+        static func - (a: Self, b: Self) -> Self { Self(user: a.user - b.user, system: a.system - b.system) }
     }
 
+    /// The whole machine's CPU ticks, summed over its CPUs: busy ones and all of them.
+    struct MachineTicks {
+        var busy = 0.0
+        var all = 0.0
+        var busyFraction: Double { all > 0 ? busy / all : 0 }
+
+        static func + (a: Self, b: Self) -> Self { Self(busy: a.busy + b.busy, all: a.all + b.all) }
+        static func - (a: Self, b: Self) -> Self { Self(busy: a.busy - b.busy, all: a.all - b.all) }
+    }
+
+    /// CPU seconds a process has used so far, in user space and in the kernel, from `/proc/PID/stat`.
+    static func cpuTime(pid: Int32) -> CPUTime {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return CPUTime() }
+        // Fields after "(comm)": state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return CPUTime() }
+        let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return CPUTime(user: user / tick, system: system / tick)
+    }
+
+    /// The machine's ticks so far, from the `cpu` line of `/proc/stat` (idle and iowait are not busy).
+    static func machineTicks() -> MachineTicks {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return MachineTicks() }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return MachineTicks() }
+        let all = ticks.reduce(0, +)
+        return MachineTicks(busy: all - ticks[3] - ticks[4], all: all)
+    }
 
     /// A port nobody listens on now (bound and closed at once).
     static func freePort() async throws -> Int {
