@@ -171,6 +171,11 @@ final class SyncJobs: Sendable {
             job.pruned = report?.pruned ?? 0
             if let failure, !cancelled { job.errors.append(SyncJob.JobError(account: nil, message: failure)) }
             job.phase = cancelled ? .cancelled : (job.errors.isEmpty && report?.failed != true ? .done : .failed)
+            // Accounts the job never got to (or left before their report): they end with the job, never
+            // `queued` or mid-step forever.
+            for index in job.accounts.indices where !job.accounts[index].phase.isFinal {
+                job.accounts[index].phase = cancelled ? .cancelled : .failed
+            }
             job.currentAccount = nil
             job.endedAt = Date()
             state.jobs[id] = job
@@ -195,6 +200,7 @@ final class SyncJobs: Sendable {
             case .kind(let name, let kind, let done, let total, let counts):
                 job.withAccount(name) { $0.progress[kind] = SyncJob.KindProgress(done: done, total: total, counts: counts) }
             case .accountFinished(let report):
+                job.waiting = nil
                 job.withAccount(report.account) { account in
                     account.phase = report.cancelled ? .cancelled : (report.error == nil ? .done : .failed)
                     account.error = report.error
@@ -204,6 +210,11 @@ final class SyncJobs: Sendable {
             case .finishing:
                 job.phase = .finishing
                 job.currentAccount = nil
+                job.waiting = nil
+            case .waiting(let name, let action):
+                job.waiting = SyncJob.Waiting(account: name, action: action, since: Date())
+            case .answered:
+                job.waiting = nil
             }
         }
     }

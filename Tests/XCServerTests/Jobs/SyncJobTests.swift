@@ -165,7 +165,8 @@ import XCModels
             #expect(final.jobPhase == "cancelled")
             #expect(final.member("ended_at")?.text?.isEmpty == false)
             #expect(final.jobAccount("alpha")?.member("phase")?.text == "cancelled")
-            #expect(final.jobAccount("beta")?.member("phase")?.text == "queued", "accounts after the cancelled one never start")
+            #expect(final.jobAccount("beta")?.member("phase")?.text == "cancelled", "accounts after the cancelled one never start, and end with the job")
+            #expect(final.jobAccount("beta")?.member("seconds") == .null)
             #expect(final.jobFigure("movies", "added") == 12)
             #expect(final.jobFigure("series", "added") == 3)
 
@@ -187,6 +188,21 @@ import XCModels
             #expect(next.jobFigure("movies", "unchanged") == 12)
             #expect(next.jobFigure("movies", "added") == 0)
             #expect(next.jobFigure("episodes", "added") == 15)
+        }
+    }
+
+    /// Cancelled straight after it was started, before any account began: the job and every one of its
+    /// accounts end `cancelled`; none stays `queued` (or in its first step) for good.
+    @Test func aJobCancelledAtOnceLeavesNoAccountQueued() async throws {
+        try await TestEnvironment.withAdmin { env in
+            env.provider.setFaults(FixtureFaults(firstByteDelay: .seconds(10)), for: "alpha")
+            let job = try await env.startSync()
+            let cancel = try await env.admin("/api/sync/jobs/\(job.jobID)/cancel", method: .POST)
+            #expect(cancel.status == 202)
+            let final = try await env.waitForJob(job.jobID, timeout: .seconds(15))
+            #expect(final.jobPhase == "cancelled")
+            let phases = final.member("accounts")?.array?.compactMap { $0.member("phase")?.text }
+            #expect(phases == ["cancelled", "cancelled"], "\(final.jsonText)")
         }
     }
 
