@@ -6,18 +6,23 @@ public final class Store: Sendable {
     public let pool: DatabasePool
     public let path: String
 
-    public init(path: String) throws {
+    /// Opens (and migrates) the database at `path`; with `create` a missing file and its directory are
+    /// made, without it a missing file is `StoreOpenError.missing`. Path problems throw `StoreOpenError`.
+    public init(path: String, create: Bool = true) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // WAL with NORMAL sync is durable across process crashes, which is what a home server needs.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.pool = try DatabasePool(path: path, configuration: configuration)
-        self.path = path
-        try Migrations.migrator.migrate(pool)
+        try StoreOpenError.check(path, create: create)
+        do {
+            self.pool = try DatabasePool(path: path, configuration: configuration)
+            self.path = path
+            try Migrations.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreOpenError.from(error, path: path)
+        }
     }
 
     /// The default database file: `$XC_DB`, else `xcserver.sqlite` in the working directory.

@@ -34,7 +34,7 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let store = try common.openStore()
+            let store = try common.openExistingStore()
             let accounts = try await store.accounts()
             if accounts.isEmpty { print("no accounts; add one with `xcserver account add`") }
             for a in accounts {

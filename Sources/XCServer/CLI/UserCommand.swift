@@ -31,7 +31,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            for u in try await common.openStore().users() {
+            for u in try await common.openExistingStore().users() {
                 print("\(u.id!)\t\(u.username)\tmax \(u.maxConnections)\t\(u.enabled ? "enabled" : "disabled")\texpires \(u.expiresAt.map(String.init) ?? "never")")
             }
         }

@@ -34,14 +34,27 @@ struct XCServerCommand: AsyncParsableCommand {
 
 /// Options every command that touches the database shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "SQLite database file (default: $XC_DB, else ./xcserver.sqlite).")
-    var db: String = Store.defaultPath
+    // Optional, with the default in the help text: ArgumentParser would print a second "(default: …)"
+    // with the value the environment happened to give.
+    @Option(name: .customLong("db"), help: "SQLite database file (default: $XC_DB, else ./xcserver.sqlite).")
+    var dbOption: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error (default: $LOG_LEVEL, else info).")
-    var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+    @Option(name: .customLong("log-level"), help: "Log level: trace, debug, info, notice, warning, error (default: $LOG_LEVEL, else info).")
+    var logLevelOption: String?
 
+    var db: String { dbOption ?? Store.defaultPath }
+    var logLevel: String { logLevelOption ?? ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info" }
+
+    /// Opens the database, creating it (and its directory) when missing; every failure is a
+    /// `StoreOpenError` sentence naming the path.
     func openStore() throws -> Store {
         try Store(path: db)
+    }
+
+    /// Opens an existing database only: a command that only reads (`account list`) or needs what
+    /// was added before (`sync`) must not leave an empty database behind a mistyped `--db`.
+    func openExistingStore() throws -> Store {
+        try Store(path: db, create: false)
     }
 
     func bootstrapLogging() -> Logger {
