@@ -21,6 +21,10 @@ struct Demo: AsyncParsableCommand {
     static let username = "demo"
     static let password = "demo"
 
+    func validate() throws {
+        try OptionChecks.port(port, "--port")
+    }
+
     func run() async throws {
         let logger = CommonOptions.bootstrapLogging(level: logLevel)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
@@ -37,20 +41,27 @@ struct Demo: AsyncParsableCommand {
         let job = try await services.jobs.start(trigger: .cli)
         if let ended = await services.jobs.wait(job.id), !ended.summaryText.isEmpty { print(ended.summaryText) }
         let address = host == "0.0.0.0" ? (Self.lanAddress() ?? "127.0.0.1") : host
-        print("""
+        // Announced only once the listener is bound: a port in use ends the demo with a sentence instead.
+        do {
+            try await Listen.run(services) { [db] port in
+                print("""
 
-            xcserver demo is up. In TiviMate: Add playlist > Xtream Codes
-              server:   http://\(address):\(port)
-              username: \(Self.username)
-              password: \(Self.password)
-            Try: curl 'http://127.0.0.1:\(port)/player_api.php?username=\(Self.username)&password=\(Self.password)&action=get_vod_streams'
-            Admin API token: \(token)
-              curl -H 'Authorization: Bearer \(token)' http://127.0.0.1:\(port)/api/connections
-            (demo provider on \(provider.baseURL), database \(db); Ctrl-C stops)
+                xcserver demo is up. In TiviMate: Add playlist > Xtream Codes
+                  server:   http://\(address):\(port)
+                  username: \(Self.username)
+                  password: \(Self.password)
+                Try: curl 'http://127.0.0.1:\(port)/player_api.php?username=\(Self.username)&password=\(Self.password)&action=get_vod_streams'
+                Admin API token: \(token)
+                  curl -H 'Authorization: Bearer \(token)' http://127.0.0.1:\(port)/api/connections
+                (demo provider on \(provider.baseURL), database \(db); Ctrl-C stops)
 
-            """)
-        fflush(nil)  // block-buffered when piped: the login and token must show before the server runs
-        try await buildApplication(services: services).runService()
+                """)
+                fflush(nil)  // block-buffered when piped: the login and token must show while the server runs
+            }
+        } catch {
+            await provider.stop()
+            throw error
+        }
         await provider.stop()
     }
 

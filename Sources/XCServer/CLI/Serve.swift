@@ -27,20 +27,24 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy whose X-Forwarded-For names the client (repeatable).")
     var trustedProxies: [String] = []
 
-    @Option(help: "Bearer token for the admin API (/api/...); default $XC_ADMIN_TOKEN, else one generated and kept in the database.")
-    var adminToken: String = ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"] ?? ""
+    /// Optional, so `--help` shows no default: the environment's token must never be printed there.
+    @Option(help: "Bearer token for the admin API (/api/...) (default: $XC_ADMIN_TOKEN, else one generated and kept in the database).")
+    var adminToken: String?
 
     @Option(help: "Sync every account this often: 24h, 30m, 90s, 7d; 0 turns it off. Counted from the last full sync.")
     var syncInterval: String = "24h"
 
     func validate() throws {
+        try OptionChecks.port(port, "--port")
+        try OptionChecks.port(publicPort, "--public-port")
+        try OptionChecks.nonNegative(grace, "--grace", zeroMeans: "ends a viewing with its last request")
         do { _ = try DurationText.parse(syncInterval) } catch { throw ValidationError("--sync-interval: \(error)") }
     }
 
     func run() async throws {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
-        var token = adminToken
+        var token = adminToken ?? ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"] ?? ""
         if token.isEmpty {
             let stored = try await store.adminToken()
             token = stored.token
@@ -55,8 +59,22 @@ struct Serve: AsyncParsableCommand {
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
                                   grace: .milliseconds(Int64(grace * 1000)), trustedProxies: Set(trustedProxies), adminToken: token,
                                   syncInterval: try DurationText.parse(syncInterval))
+        await Self.warnIfEmpty(store, logger: logger)
         let services = AppServices(config: config, store: store, logger: logger)
-        logger.info("[api] serving \(store.path) on http://\(host):\(port)")
-        try await buildApplication(services: services).runService()
+        try await Listen.run(services) { [host] bound in
+            logger.info("[api] serving \(store.path) on http://\(host):\(bound)")
+        }
+    }
+
+    /// A server without provider accounts or logins answers every app with nothing; say so at start,
+    /// with the command that fixes it.
+    static func warnIfEmpty(_ store: Store, logger: Logger) async {
+        let db = store.path == Store.defaultPath ? "" : " --db \(store.path)"
+        if (try? await store.accounts().isEmpty) == true {
+            logger.warning("[api] no provider accounts yet: add one with `xcserver account add\(db) --name NAME --url URL --username U --password P` (or POST /api/accounts), then `xcserver sync\(db)`")
+        }
+        if (try? await store.users().isEmpty) == true {
+            logger.warning("[api] no logins yet: apps cannot sign in until you add one with `xcserver user add\(db) --username U --password P`")
+        }
     }
 }
