@@ -43,17 +43,24 @@ public final class SyncEngine: Sendable {
     public let store: Store
     public let http: HTTPClient
     public let gates: ProviderGates
+    /// How long a catalog list may take to start answering (`sync --timeout`; `http`'s read timeout
+    /// should be the same, so a provider gone silent later is given as long).
+    public let listTimeout: Duration
     let logger: Logger
 
-    public init(store: Store, http: HTTPClient, gates: ProviderGates, logger: Logger = Logger(label: "xcserver.sync")) {
+    public init(store: Store, http: HTTPClient, gates: ProviderGates, listTimeout: Duration = ProviderClient.defaultReadTimeout,
+                logger: Logger = Logger(label: "xcserver.sync")) {
         self.store = store
         self.http = http
         self.gates = gates
+        self.listTimeout = listTimeout
         self.logger = logger
     }
 
     public func client(for account: Account) -> ProviderClient {
-        ProviderClient(account: account, http: http, gate: gates.gate(for: account.id!))
+        var client = ProviderClient(account: account, http: http, gate: gates.gate(for: account.id!))
+        client.listTimeout = listTimeout
+        return client
     }
 
     public func run(accountName: String? = nil, options: SyncOptions = SyncOptions()) async throws -> SyncReport {
@@ -137,11 +144,12 @@ public final class SyncEngine: Sendable {
                 logger.notice("[sync] \(account.name): cancelled; what was committed is kept")
             } else {
                 report.error = String(describing: error)
-                logger.error("[sync] \(account.name): failed: \(report.error!)")
+                logger.error("[sync] \(account.name): \(report.error!)")
             }
         }
         report.seconds = started.duration(to: .now).inSeconds
-        logger.info("[sync] \(account.name): \(report.cancelled ? "stopped after" : "done in") \(String(format: "%.2f", report.seconds)) s")
+        let outcome = report.cancelled ? "stopped after" : report.error == nil ? "done in" : "failed after"
+        logger.info("[sync] \(account.name): \(outcome) \(String(format: "%.2f", report.seconds)) s")
         return report
     }
 
@@ -157,7 +165,8 @@ public final class SyncEngine: Sendable {
     ) async throws -> CategoryImport.Result {
         let started = ContinuousClock.now
         var raws: [[UInt8]] = []
-        try await client.streamList(action: action) { raws += $0 }
+        tracker.waiting(for: action)
+        try await client.streamList(action: action, onAnswer: tracker.answered) { raws += $0 }
         let items = raws
         let accountID = client.account.id!
         let now = Self.now
@@ -188,7 +197,8 @@ public final class SyncEngine: Sendable {
         tracker.update(kind, done: 0, total: 0, counts: importer.counts)
         // Each batch commits on its own: a list cut off half-way keeps what arrived; staleness waits for
         // the end. A cancelled sync stops here, between batches.
-        let count = try await client.streamList(action: action, batchSize: options.batchSize) { batch in
+        tracker.waiting(for: action)
+        let count = try await client.streamList(action: action, batchSize: options.batchSize, onAnswer: tracker.answered) { batch in
             try Task.checkCancellation()
             seen += batch.count
             tracker.update(kind, done: done, total: seen, counts: importer.counts)
@@ -253,7 +263,7 @@ public final class SyncEngine: Sendable {
             }
         }
         if !due.isEmpty && failures == due.count {
-            throw ProviderError.unreachable("every get_series_info call failed (\(failures))")
+            throw ProviderError.everyCallFailed(action: "get_series_info", count: failures)
         }
         return counts
     }

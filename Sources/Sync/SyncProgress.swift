@@ -20,6 +20,10 @@ public enum SyncProgress: Sendable {
     case accountFinished(AccountSyncReport)
     /// Every account is through: preferred relations are recomputed and, when asked, stale titles pruned.
     case finishing
+    /// An account asked its provider for a list (`get_vod_streams`…) and waits for the answer to start.
+    case waiting(account: String, action: String)
+    /// The answer the account waited for started.
+    case answered(account: String)
 }
 
 /// One account's running figures: reports each change and remembers the counts of a step that is
@@ -42,6 +46,14 @@ final class SyncProgressTracker: Sendable {
 
     func phase(_ phase: SyncPhase) {
         emit(.phase(account: account, phase))
+    }
+
+    func waiting(for action: String) {
+        emit(.waiting(account: account, action: action))
+    }
+
+    func answered() {
+        emit(.answered(account: account))
     }
 
     func update(_ kind: String, done: Int, total: Int, counts: SyncCounts) {

@@ -29,7 +29,7 @@ import XCModels
 /// name another account has.
 struct AccountsController: Sendable {
     let services: AppServices
-    static let testTimeout: TimeAmount = .seconds(15)
+    static let testTimeout: Duration = .seconds(15)
 
     struct AccountAnswer: Encodable {
         struct Catalog: Encodable {

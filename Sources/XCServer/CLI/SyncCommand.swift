@@ -18,15 +18,27 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Mark stale even when more than half of an account's titles vanished at once.") var force = false
     @Flag(help: "Skip fetching episodes.") var noEpisodes = false
     @Option(help: "Requests at once per provider account.") var concurrency: Int = 4
-    @Option(help: "Requests per second per provider account.") var rate: Double = 5
+    @Option(help: "Requests per second per provider account (0: no limit).") var rate: Double = 5
+    @Option(help: "How long to wait for a provider to start answering, or to send more: 90s, 5m.") var timeout: String = "90s"
+
+    func validate() throws {
+        try OptionChecks.atLeast(1, concurrency, "--concurrency")
+        try OptionChecks.nonNegative(rate, "--rate", zeroMeans: "means no limit")
+        guard let seconds = try? DurationText.seconds(timeout), seconds > 0 else {
+            throw ValidationError("--timeout must be a duration above 0 such as 90s or 5m, not '\(timeout)'")
+        }
+    }
 
     func run() async throws {
         var logger = common.bootstrapLogging()
         let terminal = isatty(STDOUT_FILENO) == 1
         // On a terminal the progress line says what the per-account info lines would; warnings still show.
         if terminal && logger.logLevel == .info { logger.logLevel = .notice }
-        let store = try common.openStore()
-        let engine = SyncEngine(store: store, http: ProviderClient.sharedHTTP, gates: ProviderGates(maxConcurrent: concurrency, ratePerSecond: rate), logger: logger)
+        let store = try common.openExistingStore()
+        let wait = Duration.seconds(try DurationText.seconds(timeout))
+        let http = wait == ProviderClient.defaultReadTimeout ? ProviderClient.sharedHTTP : ProviderClient.makeHTTP(readTimeout: wait)
+        let engine = SyncEngine(store: store, http: http, gates: ProviderGates(maxConcurrent: concurrency, ratePerSecond: rate),
+                                listTimeout: wait, logger: logger)
         let jobs = SyncJobs(engine: engine, metrics: nil, logger: logger)
         let interrupt = Interrupt(jobs: jobs, terminal: terminal)
         defer { interrupt.cancel() }
@@ -39,10 +51,10 @@ struct SyncCommand: AsyncParsableCommand {
         }
         interrupt.watch(job.id)
 
-        let display = terminal ? Task { await Self.showProgress(jobs: jobs, id: job.id) } : nil
+        let display = Task { await terminal ? Self.showProgress(jobs: jobs, id: job.id) : Self.showWaits(jobs: jobs, id: job.id) }
         let ended = await jobs.wait(job.id)
-        display?.cancel()
-        await display?.value
+        display.cancel()
+        await display.value
         guard let ended else { throw ExitCode(1) }
         if !ended.summaryText.isEmpty { print(ended.summaryText) }
         switch ended.phase {
@@ -56,12 +68,36 @@ struct SyncCommand: AsyncParsableCommand {
     static func showProgress(jobs: SyncJobs, id: Int) async {
         var last = ""
         while !Task.isCancelled, let job = jobs.job(id), !job.phase.isFinal {
-            let line = job.progressLine
+            let line = job.progressLine(at: Date())
             if line != last { FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8)) }
             last = line
             try? await Task.sleep(for: .milliseconds(200))
         }
         if !last.isEmpty { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    /// Not on a terminal: a line when a provider keeps the sync waiting for an answer, after the quiet
+    /// period and then every 15 s, so a log shows why nothing moves.
+    static func showWaits(jobs: SyncJobs, id: Int) async {
+        var noticed: (since: Date, count: Int)?
+        while !Task.isCancelled, let job = jobs.job(id), !job.phase.isFinal {
+            let now = Date()
+            if let waiting = job.waiting, let text = job.waitingText(at: now) {
+                let due = Self.waitNotices(elapsed: now.timeIntervalSince(waiting.since))
+                let given = noticed?.since == waiting.since ? noticed!.count : 0
+                if due > given {
+                    FileHandle.standardOutput.write(Data("[sync] \(text)\n".utf8))
+                    noticed = (waiting.since, due)
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// How many wait notices are due after `elapsed` seconds: the first after the quiet period, then one
+    /// every 15 s.
+    static func waitNotices(elapsed: TimeInterval) -> Int {
+        elapsed < SyncJob.quietWait ? 0 : 1 + Int((elapsed - SyncJob.quietWait) / 15)
     }
 
     /// Otherwise (a pipe, a log file): a plain line as each step starts. Unbuffered, so a reader sees it
@@ -74,7 +110,7 @@ struct SyncCommand: AsyncParsableCommand {
             let outcome = report.cancelled ? "cancelled" : report.error == nil ? "done" : "failed"
             line = "[sync] \(report.account): \(outcome) in \(String(format: "%.2f", report.seconds)) s"
         case .finishing: line = "[sync] finishing"
-        case .kind: return
+        case .kind, .waiting, .answered: return
         }
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
@@ -125,7 +161,7 @@ struct PruneCommand: AsyncParsableCommand {
         commandName: "prune", abstract: "Delete titles that have been stale (no longer listed by their provider) for a while.")
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Only relations stale at least this long: 90s, 30m, 24h, 7d (default 0: every stale one).")
+    @Option(help: "Only relations stale at least this long: 90s, 30m, 24h, 7d; 0 means every stale one.")
     var staleFor: String = "0"
 
     func validate() throws {
@@ -134,7 +170,7 @@ struct PruneCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.bootstrapLogging()
-        let store = try common.openStore()
+        let store = try common.openExistingStore()
         let engine = SyncEngine(store: store, http: ProviderClient.sharedHTTP, gates: ProviderGates(), logger: logger)
         let deleted = try await engine.prune(staleFor: try DurationText.seconds(staleFor))
         print("deleted \(deleted) stale relations (and the titles left without any)")

@@ -112,6 +112,17 @@ struct SyncJob: Sendable {
     var endedAt: Date?
     /// The engine's report once the job ended (for the CLI's summary).
     var report: SyncReport?
+    /// The list call the current account waits on, until its answer starts (CLI only, not in the API).
+    var waiting: Waiting?
+
+    struct Waiting: Sendable, Equatable {
+        var account: String
+        var action: String
+        var since: Date
+    }
+
+    /// How long a wait goes unmentioned: an answering provider starts well within it.
+    static let quietWait: TimeInterval = 2
 
     /// Every kind, summed over the job's accounts.
     var progress: [String: KindProgress] {
@@ -153,8 +164,16 @@ struct SyncJob: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// The CLI's one-line view: `alpha: movies 1200/1800 (added 4, updated 2)`.
-    var progressLine: String {
+    /// The wait, once it is long enough to mention: `alpha: waiting for get_vod_streams (12 s)`.
+    func waitingText(at now: Date) -> String? {
+        guard !phase.isFinal, let waiting, now.timeIntervalSince(waiting.since) >= Self.quietWait else { return nil }
+        return "\(waiting.account): waiting for the provider to answer \(waiting.action) (\(Int(now.timeIntervalSince(waiting.since))) s)"
+    }
+
+    /// The CLI's one-line view: `alpha: movies 1200/1800 (added 4, updated 2)`, or the wait for a
+    /// slow provider's first byte, counting, so a silent panel does not look like a hung sync.
+    func progressLine(at now: Date) -> String {
+        if let waiting = waitingText(at: now) { return waiting }
         guard !phase.isFinal, let name = currentAccount, let account = accounts.first(where: { $0.name == name }) else {
             return phase == .finishing ? "finishing" : phase.rawValue
         }
