@@ -50,7 +50,7 @@ import XCModels
         }
         private let exit = Exit()
 
-        init(_ arguments: [String], in directory: URL) throws {
+        init(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
             stdout = directory.appendingPathComponent("out-\(UUID().uuidString)")
             stderr = directory.appendingPathComponent("err-\(UUID().uuidString)")
             _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
@@ -61,7 +61,7 @@ import XCModels
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = try FileHandle(forWritingTo: stdout)
             process.standardError = try FileHandle(forWritingTo: stderr)
-            process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "info"]) { $1 }
+            process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "info"].merging(environment) { $1 }) { $1 }
             process.terminationHandler = { [exit] finished in exit.finished(finished.terminationStatus) }
             try process.run()
         }
