@@ -11,21 +11,32 @@ import XCModels
 /// `xcserver demo`, the README's first command, as the built binary: it prints a working login and
 /// admin token, its start-up sync is a job the admin API lists, and a film plays from its demo provider.
 @Suite struct DemoCommandTests {
-    @Test func theDemoPrintsALoginThatWorks() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-demo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// `xcserver demo` on a free loopback port with its database in `directory`, once it printed its
+    /// banner, and the admin token it printed. The caller terminates the child.
+    static func start(in directory: URL, timeout: Duration = .seconds(30)) async throws -> (child: SyncCommandTests.Child, port: Int, token: String) {
         let port = try await StreamBench.freePort()
         let child = try SyncCommandTests.Child(
             ["demo", "--host", "127.0.0.1", "--port", String(port), "--db", directory.appendingPathComponent("demo.sqlite").path],
             in: directory)
+        do {
+            try await child.waitForOutput("Ctrl-C stops", timeout: timeout)
+            let token = try #require(child.output.split(separator: "\n").first { $0.contains("Admin API token:") }?
+                .split(separator: " ").last.map(String.init), "no token in:\n\(child.output)")
+            return (child, port, token)
+        } catch {
+            child.process.terminate()
+            throw error
+        }
+    }
+
+    @Test func theDemoPrintsALoginThatWorks() async throws {
+        let directory = try FirstHourTests.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (child, port, token) = try await Self.start(in: directory)
         defer { if child.process.isRunning { child.process.terminate() } }
-        try await child.waitForOutput("Ctrl-C stops")
         let output = child.output
         #expect(output.contains("server:   http://127.0.0.1:\(port)"), "\(output)")
         #expect(output.contains("username: \(Demo.username)") && output.contains("password: \(Demo.password)"))
-        let token = try #require(output.split(separator: "\n").first { $0.contains("Admin API token:") }?
-            .split(separator: " ").last.map(String.init), "no token in:\n\(output)")
 
         let base = "http://127.0.0.1:\(port)"
         func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: [UInt8]) {

@@ -91,17 +91,10 @@ import Testing
         let commands = Self.commands(text)
         #expect(commands.count > 30, "the README's curl lines were found: \(commands.count)")
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-readme-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try FirstHourTests.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await StreamBench.freePort()
-        let child = try SyncCommandTests.Child(
-            ["demo", "--host", "127.0.0.1", "--port", String(port), "--db", directory.appendingPathComponent("demo.sqlite").path],
-            in: directory)
+        let (child, port, token) = try await DemoCommandTests.start(in: directory, timeout: .seconds(120))
         defer { if child.process.isRunning { child.process.terminate() } }
-        try await child.waitForOutput("Ctrl-C stops", timeout: .seconds(120))
-        let token = try #require(child.output.split(separator: "\n").first { $0.contains("Admin API token:") }?
-            .split(separator: " ").last.map(String.init))
 
         for command in commands {
             let result = try await Self.run(command, port: port, token: token, in: directory)
