@@ -16,6 +16,10 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(help: "Higher wins: its ids are shown and its copy streamed first.") var priority: Int = 0
         @Option(help: "User-Agent sent upstream (default: the client's own).") var userAgent: String?
 
+        func validate() throws {
+            try OptionChecks.atLeast(1, maxConnections, "--max-connections")
+        }
+
         func run() async throws {
             let store = try common.openStore()
             do {

@@ -14,6 +14,11 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Simultaneous viewings for this login.") var maxConnections: Int = 1
         @Option(help: "Days until the login expires (default: never).") var expiresInDays: Int?
 
+        func validate() throws {
+            try OptionChecks.atLeast(1, maxConnections, "--max-connections")
+            try OptionChecks.atLeast(1, expiresInDays, "--expires-in-days")
+        }
+
         func run() async throws {
             let store = try common.openStore()
             let expiry = expiresInDays.map { Int64(Date().timeIntervalSince1970) + Int64($0) * 86400 }

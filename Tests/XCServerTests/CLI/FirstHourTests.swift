@@ -35,6 +35,9 @@ import XCModels
         (["sync", "--concurrency", "0"], "--concurrency must be at least 1, not 0"),
         (["sync", "--rate=-1"], "--rate must be 0 or more (0 means no limit), not -1.0"),
         (["sync", "--timeout", "0s"], "--timeout must be a duration above 0"),
+        (["account", "add", "--name", "a", "--url", "http://127.0.0.1:1", "--username", "u", "--password", "p", "--max-connections", "0"],
+         "--max-connections must be at least 1, not 0"),
+        (["user", "add", "--username", "u", "--password", "p", "--expires-in-days", "0"], "--expires-in-days must be at least 1, not 0"),
     ])
     func outOfRangeOptionsAreRefusedNamingTheOption(arguments: [String], message: String) async throws {
         let directory = try Self.directory()
