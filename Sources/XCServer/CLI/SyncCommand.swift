@@ -36,7 +36,21 @@ struct SyncCommand: AsyncParsableCommand {
         if terminal && logger.logLevel == .info { logger.logLevel = .notice }
         let store = try common.openExistingStore()
         let wait = Duration.seconds(try DurationText.seconds(timeout))
-        let http = wait == ProviderClient.defaultReadTimeout ? ProviderClient.sharedHTTP : ProviderClient.makeHTTP(readTimeout: wait)
+        if wait == ProviderClient.defaultReadTimeout {
+            return try await sync(store: store, http: ProviderClient.sharedHTTP, wait: wait, logger: logger, terminal: terminal)
+        }
+        // A client of our own must be shut down before it goes away (AsyncHTTPClient traps otherwise).
+        let http = ProviderClient.makeHTTP(readTimeout: wait)
+        do {
+            try await sync(store: store, http: http, wait: wait, logger: logger, terminal: terminal)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try? await http.shutdown()
+    }
+
+    private func sync(store: Store, http: HTTPClient, wait: Duration, logger: Logger, terminal: Bool) async throws {
         let engine = SyncEngine(store: store, http: http, gates: ProviderGates(maxConcurrent: concurrency, ratePerSecond: rate),
                                 listTimeout: wait, logger: logger)
         let jobs = SyncJobs(engine: engine, metrics: nil, logger: logger)
