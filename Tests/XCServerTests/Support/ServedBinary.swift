@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import FixtureProvider
 import Sync
+import XCModels
 @testable import XCServer
 
 /// The built xcserver running `serve` or `demo` in its own process on a free loopback port, as a user
@@ -37,6 +39,27 @@ struct ServedBinary: Sendable {
 
     func json(_ path: String) async throws -> ProviderValue {
         try JSONDecoder().decode(ProviderValue.self, from: Data(try await get(path).body))
+    }
+
+    /// `xcserver serve` in a fresh temporary directory, over a database holding both fixture accounts (on a
+    /// running fixture provider), synced by `xcserver sync`, and the login `user`/`password`. Everything is
+    /// stopped and removed when `body` returns.
+    static func servingTheFixtures<T>(
+        user: String, password: String, _ body: (ServedBinary, URL) async throws -> T
+    ) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-served-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let provider = try await FixtureProvider.start(accounts: [try .alpha(), try .beta()])
+        defer { Task { await provider.stop() } }
+        let dbPath = directory.appendingPathComponent("serve.sqlite").path
+        _ = try await SyncCommandTests.fixtureDatabase(dbPath, provider: provider)
+            .addUser(User(username: user, password: password, maxConnections: 2))
+        let sync = try SyncCommandTests.Child(["sync", "--db", dbPath, "--rate", "0"], in: directory)
+        guard try await sync.wait(timeout: .seconds(120)) == 0 else { throw TestFailure("the fixture sync failed:\n\(sync.output)\n\(sync.errors)") }
+        let server = try await start("serve", ["--db", dbPath, "--sync-interval", "0", "--admin-token", "t"], in: directory)
+        defer { if server.child.process.isRunning { server.child.process.terminate() } }
+        return try await body(server, directory)
     }
 
     /// SIGTERM, then the exit status.
