@@ -177,8 +177,9 @@ public final class FixtureProvider: Sendable {
         "\(baseURL)/\(kind)/\(URLText.encode(username))/\(URLText.encode(password))/\(streamID).\(ext)"
     }
 
-    /// `fixtures/` of the source tree this module was compiled from (works for tests, `swift run` and the
-    /// benchmark in a checkout). Override with the `XCSERVER_FIXTURES` environment variable.
+    /// `fixtures/` of the source tree this module was compiled from, for tests that read or copy the files
+    /// themselves (`FixtureAccount.alpha()` and `xcserver demo` use the copy compiled into the binary and never
+    /// look here). Override with the `XCSERVER_FIXTURES` environment variable.
     public static var sourceFixturesDirectory: URL {
         if let override = ProcessInfo.processInfo.environment["XCSERVER_FIXTURES"], !override.isEmpty {
             return URL(fileURLWithPath: override, isDirectory: true)
