@@ -27,6 +27,11 @@ import XCModels
                 timeout: .seconds(300), environment: tool.environment)
             try #require(run.succeeded, "pyxtream failed (status \(run.status), timed out \(run.timedOut)):\n\(run.stderrTail)\n\(run.stdout.suffix(3000))")
             let result = try ProviderValue.parse(String(contentsOfFile: resultPath, encoding: .utf8))
+            // pyxtream reports some problems only as printed lines (and carries on without the item).
+            let complaints = run.stdout.split(separator: "\n").filter { line in
+                ["Could not", "Bad URL", "not found", "rror", "Unrecognized", "unknown stream type"].contains { line.contains($0) }
+            }
+            #expect(complaints.isEmpty, "pyxtream complained:\n\(complaints.joined(separator: "\n"))")
 
             // The login: a far-future expiry for a login without one.
             let days = try #require(result["expires_in_days"].int)
