@@ -49,7 +49,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // `fixtures/` (catalogs and the demo's playable media) compiled into the binary through symlinks,
+            // so `xcserver demo` needs no checkout (see EmbeddedFixtures.swift).
+            resources: [.embedInCode("Embedded")]
         ),
         /// HTTP routes, the connection-slot core, the streaming proxy and the CLI.
         .executableTarget(
@@ -91,7 +94,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Run by PyXtreamTests with python3, not compiled.
+            exclude: ["Clients/pyxtream_client.py"]
         ),
     ]
 )

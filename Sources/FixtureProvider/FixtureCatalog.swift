@@ -94,29 +94,43 @@ public struct FixtureCatalog: Sendable {
     /// `vod_info/<stream_id>.json` (and `get_live_*.json`). Bytes are served exactly as stored.
     public static func directory(_ url: URL) throws -> FixtureCatalog {
         let fm = FileManager.default
-        var lists: [String: [UInt8]] = [:]
+        var files: [String: [UInt8]] = [:]
         for action in listActions {
             let file = url.appendingPathComponent("\(action).json")
-            if fm.fileExists(atPath: file.path) {
-                lists[action] = [UInt8](try Data(contentsOf: file))
+            if fm.fileExists(atPath: file.path) { files["\(action).json"] = [UInt8](try Data(contentsOf: file)) }
+        }
+        for folder in ["series_info", "vod_info"] {
+            let dir = url.appendingPathComponent(folder)
+            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasSuffix(".json") {
+                files["\(folder)/\(name)"] = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
             }
         }
-        func numbered(_ folder: String) throws -> [Int: [UInt8]] {
-            let dir = url.appendingPathComponent(folder)
-            guard let names = try? fm.contentsOfDirectory(atPath: dir.path) else { return [:] }
+        return try FixtureCatalog(files: files, source: url.path)
+    }
+
+    /// The copy of `fixtures/<account>/` compiled into the binary (see ``EmbeddedFixtures``): what
+    /// `FixtureAccount.alpha()` and `.beta()` serve, with no file system access.
+    public static func embedded(_ account: String) throws -> FixtureCatalog {
+        try FixtureCatalog(files: EmbeddedFixtures.folder(account), source: "embedded fixtures/\(account)")
+    }
+
+    /// A catalog from the files of an account folder, keyed by path inside it (`get_vod_streams.json`,
+    /// `series_info/501.json`); `source` names the folder in errors.
+    init(files: [String: [UInt8]], source: String) throws {
+        var lists: [String: [UInt8]] = [:]
+        for action in Self.listActions { lists[action] = files["\(action).json"] }
+        guard lists["get_vod_streams"] != nil || lists["get_series"] != nil else {
+            throw FixtureCatalogError.notACatalogDirectory(source)
+        }
+        func numbered(_ folder: String) -> [Int: [UInt8]] {
             var result: [Int: [UInt8]] = [:]
-            for name in names where name.hasSuffix(".json") {
-                guard let id = Int(name.dropLast(5)) else { continue }
-                result[id] = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            for (path, bytes) in files where path.hasPrefix(folder + "/") && path.hasSuffix(".json") {
+                guard let id = Int(path.dropFirst(folder.count + 1).dropLast(5)) else { continue }
+                result[id] = bytes
             }
             return result
         }
-        guard fm.fileExists(atPath: url.appendingPathComponent("get_vod_streams.json").path)
-            || fm.fileExists(atPath: url.appendingPathComponent("get_series.json").path)
-        else {
-            throw FixtureCatalogError.notACatalogDirectory(url.path)
-        }
-        return try FixtureCatalog(lists: lists, seriesInfo: try numbered("series_info"), vodInfo: try numbered("vod_info"))
+        try self.init(lists: lists, seriesInfo: numbered("series_info"), vodInfo: numbered("vod_info"))
     }
 
     /// The raw body a list action answers (`[]` when the catalog has none).

@@ -202,7 +202,7 @@ struct ProviderResponder: HTTPResponder {
               kind == .movie ? account.catalog.containsMovie(streamID) : account.catalog.containsEpisode(streamID)
         else { return answer(Self.text(.notFound, "stream not found")) }
 
-        let total = account.size(of: streamID)
+        let total = account.size(of: streamID, ext: String(ext))
         let range: Range<Int>
         let status: HTTPResponse.Status
         switch ByteRangeRequest.parse(request.headers[.range], total: total) {
@@ -235,12 +235,7 @@ struct ProviderResponder: HTTPResponder {
             return answer(Response(status: status, headers: headers, body: .init()))
         }
 
-        let source: MediaSource
-        if let path = account.mediaFiles[streamID] {
-            source = .file(path)
-        } else {
-            source = .generated(MediaBytes.key(seed: account.mediaSeed, streamID: streamID))
-        }
+        let source = account.source(of: streamID, ext: String(ext))
         let providerCore = self.core
         let body = ResponseBody(contentLength: range.count) { writer in
             defer { lease?.release() }
@@ -327,31 +322,41 @@ struct ProviderResponder: HTTPResponder {
 enum MediaSource: Sendable {
     case generated(UInt64)
     case file(String)
+    case memory(ByteBuffer)
 
     func open() throws -> MediaReader {
         switch self {
-        case .generated(let key): return MediaReader(key: key, handle: nil)
+        case .generated(let key): return .generated(key)
+        case .memory(let buffer): return .memory(buffer)
         case .file(let path):
             guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
-            return MediaReader(key: 0, handle: handle)
+            return .file(handle)
         }
     }
 }
 
-struct MediaReader {
-    let key: UInt64
-    let handle: FileHandle?
+enum MediaReader {
+    case generated(UInt64)
+    case file(FileHandle)
+    case memory(ByteBuffer)
     static let allocator = ByteBufferAllocator()
 
     func read(offset: Int, count: Int) throws -> ByteBuffer {
-        guard let handle else {
+        switch self {
+        case .generated(let key):
             return MediaBytes.buffer(key: key, offset: offset, count: count, allocator: Self.allocator)
+        case .memory(let buffer):
+            guard let slice = buffer.getSlice(at: buffer.readerIndex + offset, length: count) else { throw CocoaError(.fileReadUnknown) }
+            return slice
+        case .file(let handle):
+            try handle.seek(toOffset: UInt64(offset))
+            let data = try handle.read(upToCount: count) ?? Data()
+            guard data.count == count else { throw CocoaError(.fileReadUnknown) }
+            return ByteBuffer(bytes: data)
         }
-        try handle.seek(toOffset: UInt64(offset))
-        let data = try handle.read(upToCount: count) ?? Data()
-        guard data.count == count else { throw CocoaError(.fileReadUnknown) }
-        return ByteBuffer(bytes: data)
     }
 
-    func close() { try? handle?.close() }
+    func close() {
+        if case .file(let handle) = self { try? handle.close() }
+    }
 }

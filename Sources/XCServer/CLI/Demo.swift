@@ -8,8 +8,8 @@ import Sync
 import XCModels
 
 /// `xcserver demo`: a complete xcserver with nothing configured. Starts the fixture provider (two
-/// provider accounts serving `fixtures/` and generated video bytes), syncs it into a fresh database and
-/// serves, printing what to type into TiviMate.
+/// provider accounts serving the `fixtures/` catalogs and real, playable sample videos, all compiled into
+/// the binary), syncs it into a fresh database and serves, printing what to type into TiviMate.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run xcserver against a built-in demo provider.")
 
@@ -28,7 +28,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = CommonOptions.bootstrapLogging(level: logLevel)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        let provider = try await FixtureProvider.start(accounts: [try .alpha(), try .beta()])
+        let provider = try await FixtureProvider.start(accounts: [try .alpha(media: .playable), try .beta(media: .playable)])
         let store = try Store(path: db)
         try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
                                            password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))

@@ -18,7 +18,7 @@ enum AuthAnswer {
         json.member("message", "")
         json.member("auth", 1)
         json.member("status", "Active")
-        json.member("exp_date", user.expiresAt.map(String.init) ?? "")
+        json.member("exp_date", String(user.expiresAt ?? WireFields.noExpiry))
         json.member("is_trial", "0")
         json.member("active_cons", String(activeConnections))
         json.member("created_at", String(user.createdAt))

@@ -34,10 +34,13 @@ enum CatalogLists {
         }
     }
 
+    /// `year` is the title's (the provider's `year` field, else the year in its name or release date, read at
+    /// import): a column, so the 100,000-row list parses no stored JSON.
     static func vodStreams(store: Store, categoryID: Int64?, scope: CatalogScope) -> StreamedBody.Producer {
         paged(store: store, sql: """
             SELECT m.id, m.public_id, r.name, r.stream_icon, r.rating, r.rating_5based, r.added, r.is_adult,
-                   COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')), m.category_ids, r.container_extension, r.tmdb, r.trailer
+                   COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')), m.category_ids, r.container_extension, r.tmdb, r.trailer,
+                   r.first_seen, m.year
             FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
             WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(m.category_ids) WHERE value = ?2))\(scope.titleFilter("m"))
             ORDER BY m.id LIMIT ?3
@@ -50,15 +53,16 @@ enum CatalogLists {
             json.member("stream_icon", row[3] as String)
             json.member("rating", row[4] as String)
             json.member("rating_5based", row[5] as Double)
-            json.member("added", row[6] as String)
-            json.member("is_adult", row[7] as String)
-            json.member("category_id", (row[8] as Int64?).map(String.init) ?? "")
+            json.member("added", WireFields.integer(row[6], else: row[13]))
+            json.member("is_adult", WireFields.integer(row[7], else: 0))
+            json.member("category_id", WireFields.categoryID(row[8]))
             json.member("category_ids", raw: row[9] as String)
             json.member("container_extension", row[10] as String)
             json.member("custom_sid", "")
             json.member("direct_source", "")
             json.member("tmdb", row[11] as String)
             json.member("trailer", row[12] as String)
+            if let year = WireFields.year((row[14] as Int64?).map(String.init)) { json.member("year", year) }
             json.endObject()
         }
     }
@@ -68,7 +72,7 @@ enum CatalogLists {
     static let seriesColumns = """
         r.name, r.cover, r.plot, r."cast", r.director, r.genre, r.release_date, r.last_modified, r.rating,
         r.rating_5based, r.backdrop_path, r.youtube_trailer, r.tmdb, r.episode_run_time,
-        COALESCE(r.category_id, json_extract(s.category_ids, '$[0]')), s.category_ids
+        COALESCE(r.category_id, json_extract(s.category_ids, '$[0]')), s.category_ids, r.first_seen, s.year
         """
 
     static func writeSeriesFields(_ json: inout JSONWriter, row: Row, offset o: Int) {
@@ -79,15 +83,16 @@ enum CatalogLists {
         json.member("genre", row[o + 5] as String)
         json.member("releaseDate", row[o + 6] as String)
         json.member("release_date", row[o + 6] as String)
-        json.member("last_modified", row[o + 7] as String)
+        json.member("last_modified", WireFields.integer(row[o + 7], else: row[o + 16]))
         json.member("rating", row[o + 8] as String)
         json.member("rating_5based", row[o + 9] as Double)
         json.member("backdrop_path", raw: row[o + 10] as String)
         json.member("youtube_trailer", row[o + 11] as String)
         json.member("tmdb", row[o + 12] as String)
         json.member("episode_run_time", row[o + 13] as String)
-        json.member("category_id", (row[o + 14] as Int64?).map(String.init) ?? "")
+        json.member("category_id", WireFields.categoryID(row[o + 14]))
         json.member("category_ids", raw: row[o + 15] as String)
+        if let year = WireFields.year((row[o + 17] as Int64?).map(String.init)) { json.member("year", year) }
     }
 
     static func series(store: Store, categoryID: Int64?, scope: CatalogScope) -> StreamedBody.Producer {

@@ -28,7 +28,7 @@ enum SeriesInfoAnswer {
             else { return nil }
             let episodes = try Row.fetchAll(db, sql: """
                 SELECT e.public_id, e.season, e.episode_num, r.container_extension, r.title, r.added, r.custom_sid,
-                       r.direct_source, r.info
+                       r.direct_source, r.info, r.first_seen
                 FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
                 WHERE e.series_id = ? ORDER BY e.season, e.episode_num
                 """, arguments: [series[0] as Int64])
@@ -109,8 +109,9 @@ enum SeriesInfoAnswer {
         json.member("tmdb_id", info.int("tmdb_id", "tmdb") ?? 0)
         json.member("releasedate", info.string("releasedate", "release_date", "air_date"))
         json.member("plot", info.string("plot", "overview"))
-        json.member("duration_secs", info.int("duration_secs") ?? 0)
-        json.member("duration", info.string("duration"))
+        let seconds = info.int("duration_secs") ?? WireFields.seconds(duration: info.string("duration")) ?? 0
+        json.member("duration_secs", seconds)
+        json.member("duration", info.string("duration").isEmpty ? WireFields.duration(seconds: seconds) : info.string("duration"))
         json.member("movie_image", info.string("movie_image", "cover_big").isEmpty ? cover : info.string("movie_image", "cover_big"))
         json.member("bitrate", info.int("bitrate") ?? 0)
         json.member("rating", info.string("rating"))
@@ -118,7 +119,7 @@ enum SeriesInfoAnswer {
         json.member("cover_big", info.string("cover_big", "movie_image").isEmpty ? cover : info.string("cover_big", "movie_image"))
         json.endObject()
         json.member("custom_sid", row[6] as String)
-        json.member("added", row[5] as String)
+        json.member("added", WireFields.integer(row[5], else: row[9]))
         json.member("season", season)
         json.member("direct_source", row[7] as String)
         json.endObject()

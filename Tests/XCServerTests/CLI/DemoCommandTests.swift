@@ -62,7 +62,7 @@ import XCModels
 
         let film = try await get("/movie/\(Demo.username)/\(Demo.password)/10007.mkv", headers: [("Range", "bytes=0-1023")])
         #expect(film.status == 206)
-        #expect(film.body == FixtureProvider.expectedBytes(account: try .alpha(), streamID: 10007, range: 0..<1024))
+        #expect(film.body == FixtureProvider.expectedBytes(account: try .alpha(media: .playable), streamID: 10007, range: 0..<1024))
 
         child.process.terminate()
         #expect(try await child.wait(timeout: .seconds(20)) == 0, "\(child.errors)")

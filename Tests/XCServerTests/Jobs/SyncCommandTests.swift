@@ -50,13 +50,14 @@ import XCModels
         }
         private let exit = Exit()
 
-        init(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
+        /// Runs `executable` (default: the built xcserver) in `directory`, with `environment` added to ours.
+        init(_ arguments: [String], in directory: URL, executable: String? = nil, environment: [String: String] = [:]) throws {
             stdout = directory.appendingPathComponent("out-\(UUID().uuidString)")
             stderr = directory.appendingPathComponent("err-\(UUID().uuidString)")
             _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
             _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process = Process()
-            process.executableURL = URL(fileURLWithPath: try SyncCommandTests.executable())
+            process.executableURL = URL(fileURLWithPath: try executable ?? SyncCommandTests.executable())
             process.arguments = arguments
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = try FileHandle(forWritingTo: stdout)

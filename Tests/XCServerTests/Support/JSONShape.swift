@@ -3,11 +3,13 @@ import Testing
 
 /// The JSON type a field must have on the wire (`xtream-api.md`): clients break on the wrong one.
 enum JSONType: CustomStringConvertible {
-    case string, number, array, object, bool
+    /// `integer`: a string holding a whole number (`"1700000000"`), never `""`: clients run `int()` on it.
+    case string, integer, number, array, object, bool
 
     func matches(_ value: ProviderValue) -> Bool {
         switch (self, value) {
         case (.string, .string), (.number, .number), (.array, .array), (.object, .object), (.bool, .bool): return true
+        case (.integer, .string(let text)): return !text.isEmpty && text.utf8.allSatisfy { (48...57).contains($0) }
         default: return false
         }
     }
@@ -15,6 +17,7 @@ enum JSONType: CustomStringConvertible {
     var description: String {
         switch self {
         case .string: "string"
+        case .integer: "whole number as a string"
         case .number: "number"
         case .array: "array"
         case .object: "object"
@@ -26,27 +29,27 @@ enum JSONType: CustomStringConvertible {
 enum Shapes {
     static let vodStream: [String: JSONType] = [
         "num": .number, "name": .string, "stream_type": .string, "stream_id": .number, "stream_icon": .string,
-        "rating": .string, "rating_5based": .number, "added": .string, "is_adult": .string, "category_id": .string,
+        "rating": .string, "rating_5based": .number, "added": .integer, "is_adult": .integer, "category_id": .integer,
         "category_ids": .array, "container_extension": .string, "custom_sid": .string, "direct_source": .string,
         "tmdb": .string, "trailer": .string,
     ]
     static let seriesFields: [String: JSONType] = [
         "name": .string, "cover": .string, "plot": .string, "cast": .string, "director": .string, "genre": .string,
-        "releaseDate": .string, "release_date": .string, "last_modified": .string, "rating": .string,
+        "releaseDate": .string, "release_date": .string, "last_modified": .integer, "rating": .string,
         "rating_5based": .number, "backdrop_path": .array, "youtube_trailer": .string, "tmdb": .string,
-        "episode_run_time": .string, "category_id": .string, "category_ids": .array,
+        "episode_run_time": .string, "category_id": .integer, "category_ids": .array,
     ]
     static let seriesItem = seriesFields.merging(["num": .number, "series_id": .number]) { $1 }
-    static let category: [String: JSONType] = ["category_id": .string, "category_name": .string, "parent_id": .number]
+    static let category: [String: JSONType] = ["category_id": .integer, "category_name": .string, "parent_id": .number]
     static let vodInfo: [String: JSONType] = [
         "tmdb_id": .string, "name": .string, "o_name": .string, "cover_big": .string, "movie_image": .string,
-        "releasedate": .string, "youtube_trailer": .string, "director": .string, "actors": .string, "cast": .string,
+        "releasedate": .string, "release_date": .string, "youtube_trailer": .string, "director": .string, "actors": .string, "cast": .string,
         "description": .string, "plot": .string, "age": .string, "country": .string, "genre": .string,
         "backdrop_path": .array, "duration_secs": .number, "duration": .string, "video": .object, "audio": .object,
         "bitrate": .number, "rating": .string,
     ]
     static let movieData: [String: JSONType] = [
-        "stream_id": .number, "name": .string, "added": .string, "category_id": .string, "category_ids": .array,
+        "stream_id": .number, "name": .string, "added": .integer, "category_id": .integer, "category_ids": .array,
         "container_extension": .string, "custom_sid": .string, "direct_source": .string,
     ]
     static let season: [String: JSONType] = [
@@ -55,7 +58,7 @@ enum Shapes {
     ]
     static let episode: [String: JSONType] = [
         "id": .string, "episode_num": .number, "title": .string, "container_extension": .string, "info": .object,
-        "custom_sid": .string, "added": .string, "season": .number, "direct_source": .string,
+        "custom_sid": .string, "added": .integer, "season": .number, "direct_source": .string,
     ]
     static let episodeInfo: [String: JSONType] = [
         "tmdb_id": .number, "releasedate": .string, "plot": .string, "duration_secs": .number, "duration": .string,
@@ -63,8 +66,8 @@ enum Shapes {
     ]
     static let userInfo: [String: JSONType] = [
         "username": .string, "password": .string, "message": .string, "auth": .number, "status": .string,
-        "exp_date": .string, "is_trial": .string, "active_cons": .string, "created_at": .string,
-        "max_connections": .string, "allowed_output_formats": .array,
+        "exp_date": .integer, "is_trial": .string, "active_cons": .integer, "created_at": .integer,
+        "max_connections": .integer, "allowed_output_formats": .array,
     ]
     static let serverInfo: [String: JSONType] = [
         "url": .string, "port": .string, "https_port": .string, "server_protocol": .string, "rtmp_port": .string,

@@ -107,15 +107,27 @@ enum ExternalTool {
     /// One install attempt per test process, shared by every test that needs it.
     private static let ffmpegInstall = Task<FFmpeg, any Error> {
         if let ffmpeg = find("ffmpeg"), let ffprobe = find("ffprobe") { return FFmpeg(ffmpeg: ffmpeg, ffprobe: ffprobe) }
+        try await aptInstall(["ffmpeg"], missing: "ffmpeg/ffprobe are not on PATH")
+        guard let ffmpeg = find("ffmpeg"), let ffprobe = find("ffprobe") else {
+            throw TestFailure("apt-get installed ffmpeg, yet ffmpeg/ffprobe are not on PATH")
+        }
+        return FFmpeg(ffmpeg: ffmpeg, ffprobe: ffprobe)
+    }
+
+    /// `apt-get install -y --no-install-recommends PACKAGES` (as root, non-interactive, bounded), with an
+    /// `apt-get update` first when the package lists are missing. Throws a clear error naming `missing`
+    /// (what the caller lacks) when that is impossible: the tests that need the tool fail rather than skip.
+    static func aptInstall(_ packages: [String], missing: String) async throws {
+        let list = packages.joined(separator: " ")
         guard getuid() == 0 else {
-            throw TestFailure("ffmpeg/ffprobe are not on PATH and this test process is not root, so it cannot install them; install the 'ffmpeg' package")
+            throw TestFailure("\(missing) and this test process is not root, so it cannot install them; install \(list)")
         }
         guard let aptGet = find("apt-get") else {
-            throw TestFailure("ffmpeg/ffprobe are not on PATH and there is no apt-get to install them with; install ffmpeg")
+            throw TestFailure("\(missing) and there is no apt-get to install them with; install \(list)")
         }
         let environment = ["DEBIAN_FRONTEND": "noninteractive"]
-        let installArguments = ["install", "-y", "--no-install-recommends", "ffmpeg"]
-        print("[ExternalTool] ffmpeg missing: apt-get install -y ffmpeg")
+        let installArguments = ["install", "-y", "--no-install-recommends"] + packages
+        print("[ExternalTool] \(missing): apt-get install -y \(list)")
         var install = try await run(aptGet, installArguments, timeout: .seconds(900), environment: environment)
         if !install.succeeded {
             // Usually "Unable to locate package": no package lists yet.
@@ -126,10 +138,9 @@ enum ExternalTool {
             }
             install = try await run(aptGet, installArguments, timeout: .seconds(900), environment: environment)
         }
-        guard install.succeeded, let ffmpeg = find("ffmpeg"), let ffprobe = find("ffprobe") else {
-            throw TestFailure("could not install ffmpeg with apt-get (status \(install.status), timed out \(install.timedOut)):\n\(install.stderrTail)")
+        guard install.succeeded else {
+            throw TestFailure("could not install \(list) with apt-get (status \(install.status), timed out \(install.timedOut)):\n\(install.stderrTail)")
         }
-        return FFmpeg(ffmpeg: ffmpeg, ffprobe: ffprobe)
     }
 }
 
