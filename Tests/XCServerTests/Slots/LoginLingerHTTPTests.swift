@@ -27,7 +27,7 @@ import Testing
             let film = try await env.request(path("movie", 10007), headers: [("X-Forwarded-For", Self.deviceA), ("Range", "bytes=0-99")])
             #expect(film.status == 206)
             // The film's lease ends just after its body: wait (bounded) until its slot lingers.
-            for _ in 0..<100 {
+            for _ in 0..<250 {
                 if await env.services.slots.snapshot().slots.contains(where: { isFilm($0) && $0.lingering }) { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
