@@ -17,8 +17,8 @@ final class AppServices: Sendable {
     let sync: SyncEngine
     let details: DetailFetcher
     let episodes: OnDemandEpisodes
-    /// The in-process slot core; `SlotCore` is the narrow protocol a shared (PostgreSQL) one would implement.
-    let slots: InProcessSlotCore
+    /// Slot bookkeeping, seen only through the protocol a shared (PostgreSQL) implementation would also fill.
+    let slots: any SlotCore
     let upstream: Upstream
     let logger: Logger
     /// Sync jobs with progress (admin API, schedule); and this server's Prometheus registry.
@@ -26,7 +26,7 @@ final class AppServices: Sendable {
     let metrics: ServerMetrics
 
     init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,
-         gates: ProviderGates = ProviderGates(), logger: Logger = Logger(label: "xcserver")) {
+         gates: ProviderGates = ProviderGates(), slots: (any SlotCore)? = nil, logger: Logger = Logger(label: "xcserver")) {
         self.config = config
         self.store = store
         self.http = http
@@ -34,7 +34,7 @@ final class AppServices: Sendable {
         self.sync = SyncEngine(store: store, http: http, gates: gates, logger: logger)
         self.details = DetailFetcher(sync: sync, logger: logger)
         self.episodes = OnDemandEpisodes(sync: sync, logger: logger)
-        self.slots = InProcessSlotCore(grace: config.grace, logger: logger)
+        self.slots = slots ?? InProcessSlotCore(grace: config.grace, logger: logger)
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget, logger: logger)
         self.metrics = ServerMetrics()
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)

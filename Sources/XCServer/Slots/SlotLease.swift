@@ -24,7 +24,7 @@ public final class SlotLease: Sendable {
     public let key: ViewerKey
     public let isHead: Bool
     /// Set when this request's account was freed by zapping a viewing that ended moments ago: the time
-    /// left until that viewing's provider connection has surely closed (see `InProcessSlotCore.settle`).
+    /// left until that viewing's provider connection has surely closed (see `SlotStateMachine.Policy.settle`).
     public let settleDelay: Duration
 
     private let backend: any SlotLeaseBackend

@@ -1,4 +1,5 @@
 import Foundation
+import Sync
 
 /// What `GET /api/connections` shows. Keys are snake_case like the rest of the admin API.
 public struct SlotSnapshot: Sendable, Codable, Equatable {
@@ -69,4 +70,27 @@ public struct SlotSnapshot: Sendable, Codable, Equatable {
 
     public func account(_ id: Int64) -> Account? { accounts.first { $0.id == id } }
     public func user(_ id: Int64) -> User? { users.first { $0.id == id } }
+}
+
+extension SlotSnapshot {
+    /// The table as `/api/connections` shows it at `now`. Accounts and users that ever had a slot stay listed
+    /// with load 0, so an operator sees the whole household, not only who is watching.
+    init(_ table: SlotTable, now: ContinuousClock.Instant) {
+        let slots = table.slots.values.sorted { $0.id < $1.id }.map { r in
+            Slot(
+                id: r.id, viewer: r.key, accountID: r.candidate.accountID, accountName: r.candidate.accountName,
+                relationID: r.candidate.relationID, inFlight: r.inFlight, lingering: r.inFlight == 0,
+                headDelivered: r.headDelivered, ageSeconds: r.createdAt.duration(to: now).inSeconds,
+                idleSeconds: (r.idleSince ?? r.lastActivity).duration(to: now).inSeconds, bytesSent: r.bytes)
+        }
+        let accounts = table.knownAccounts.sorted { $0.key < $1.key }.map { id, info in
+            Account(
+                id: id, name: info.name, load: table.byAccount[id]?.count ?? 0, maxConnections: info.maxConnections,
+                backoffSeconds: table.backoffUntil[id].flatMap { $0 > now ? now.duration(to: $0).inSeconds : nil })
+        }
+        let users = table.knownUsers.sorted { $0.key < $1.key }.map { id, max in
+            User(id: id, load: table.byUser[id]?.count ?? 0, maxConnections: max)
+        }
+        self.init(slots: slots, accounts: accounts, users: users)
+    }
 }

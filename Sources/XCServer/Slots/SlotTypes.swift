@@ -61,15 +61,13 @@ public struct SlotCandidate: Sendable, Equatable, Hashable {
         self.enabled = enabled
     }
 
-    /// Admission order from the spec: higher priority first, then lower account id. Relation id last only so that
-    /// two relations of one account to the same title still get a deterministic order.
+    /// Admission order (docs/slots.md, "Admission"): higher priority first, then lower account id. Relation id
+    /// last only so that two relations of one account to the same title still get a deterministic order.
     static func admissionOrder(_ a: SlotCandidate, _ b: SlotCandidate) -> Bool {
         if a.priority != b.priority { return a.priority > b.priority }
         if a.accountID != b.accountID { return a.accountID < b.accountID }
         return a.relationID < b.relationID
     }
-
-    var logName: String { "'\(accountName)' (account \(accountID), relation \(relationID))" }
 }
 
 public struct SlotRequest: Sendable {
@@ -77,7 +75,7 @@ public struct SlotRequest: Sendable {
     /// The xcserver user's `max_connections`, passed per request for the same reason candidates are.
     public var userMaxConnections: Int
     public var candidates: [SlotCandidate]
-    /// Only used for logging: HEAD requests follow exactly the same rules as GET (see `InProcessSlotCore`).
+    /// Only used for logging: HEAD requests follow exactly the same rules as GET (docs/slots.md, "HEAD").
     public var isHead: Bool
 
     public init(key: ViewerKey, userMaxConnections: Int, candidates: [SlotCandidate], isHead: Bool = false) {
@@ -117,8 +115,8 @@ public enum SlotRefusal: Error, Sendable, Equatable {
         }
     }
 
-    /// The status the spec asks for: user limit 403, everything about provider capacity 503. `notMovable` is an
-    /// upstream failure the client cannot fix by itself, hence 502.
+    /// User limit 403 (the viewer can stop another stream), everything about provider capacity 503 (it frees by
+    /// itself). `notMovable` is an upstream failure the client cannot fix by itself, hence 502.
     public var httpStatus: Int {
         switch self {
         case .userLimit: 403
@@ -132,8 +130,18 @@ public enum SlotRefusal: Error, Sendable, Equatable {
 public enum FailoverReason: Sendable, Equatable, CustomStringConvertible {
     case connectError
     case timeout
-    /// The upstream's HTTP status (5xx, or a provider refusal such as 401/403/404/458/509).
+    /// The upstream's HTTP status (5xx, or one of `providerRefusalStatuses`).
     case status(Int)
+
+    /// Provider answers that mean "this account will not serve you now": the stream path tries the next account
+    /// and the slot core backs the account off. Other failures (5xx, timeouts, connect errors) may be specific to
+    /// one file or one moment, so they move the slot without marking the account.
+    public static let providerRefusalStatuses: Set<Int> = [401, 403, 404, 458, 509]
+
+    /// True for a provider refusal, the failures that put the account in a back-off.
+    var isProviderRefusal: Bool {
+        if case .status(let code) = self { Self.providerRefusalStatuses.contains(code) } else { false }
+    }
 
     public var description: String {
         switch self {
@@ -141,34 +149,5 @@ public enum FailoverReason: Sendable, Equatable, CustomStringConvertible {
         case .timeout: "timeout"
         case .status(let code): "HTTP \(code)"
         }
-    }
-}
-
-/// Where the slot core reads time. Injected so tests move time by hand instead of sleeping, which makes the
-/// linger and back-off rules testable to the exact instant.
-public protocol SlotClock: Sendable {
-    func now() -> ContinuousClock.Instant
-}
-
-public struct SystemSlotClock: SlotClock {
-    public init() {}
-    public func now() -> ContinuousClock.Instant { .now }
-}
-
-/// The whole contract between the stream route and slot bookkeeping.
-///
-/// Deliberately narrow (acquire and look) so that a shared implementation on PostgreSQL row leases can replace the
-/// in-process one when several xcserver instances share provider accounts. Ending is not here: it belongs to
-/// `SlotLease`, so that it is structural (a `defer`, and `deinit` as backstop) rather than a call to remember.
-public protocol SlotCore: Sendable {
-    func acquire(_ request: SlotRequest) async throws(SlotRefusal) -> SlotLease
-    func snapshot() async -> SlotSnapshot
-    /// Live slot count of one user (`user_info.active_cons`). Has a default built on `snapshot()`.
-    func userLoad(_ userID: Int64) async -> Int
-}
-
-extension SlotCore {
-    public func userLoad(_ userID: Int64) async -> Int {
-        await snapshot().users.first { $0.id == userID }?.load ?? 0
     }
 }

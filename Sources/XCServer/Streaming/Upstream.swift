@@ -40,9 +40,9 @@ struct Upstream: Sendable {
         case failed(FailoverReason)
     }
 
-    /// Statuses that mean "this account will not serve it now": try the next account.
+    /// Statuses that mean "this account will not serve it now" (or cannot at this moment): try the next account.
     static func isRefusal(_ status: UInt) -> Bool {
-        status >= 500 || [401, 403, 404, 458, 509].contains(status)
+        status >= 500 || FailoverReason.providerRefusalStatuses.contains(Int(status))
     }
 
     func open(_ target: StreamTarget, range: ByteRange?, head: Bool, clientUserAgent: String?) async -> Outcome {

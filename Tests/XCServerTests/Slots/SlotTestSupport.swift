@@ -62,8 +62,7 @@ struct SlotHarness: Sendable {
         var logger = logs.logger
         if quiet { logger = Logger(label: "xcserver.slots") { _ in SwiftLogNoOpLogHandler() } }
         core = InProcessSlotCore(
-            grace: grace, backoff: backoff, backoffStatuses: InProcessSlotCore.defaultBackoffStatuses, clock: clock,
-            logger: logger, verifiesInvariants: true)
+            grace: grace, settle: .zero, backoff: backoff, clock: clock, logger: logger, verifiesInvariants: true)
     }
 
     func acquire(

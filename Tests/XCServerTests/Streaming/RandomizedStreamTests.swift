@@ -13,7 +13,7 @@ import XCModels
 /// addresses (127.0.0.1–3, so several "devices"), in a seeded random mix: alpha-only, beta-only and shared
 /// titles, episodes, Range headers, HEADs and clients that go away mid-body.
 ///
-/// What must hold whatever the interleaving (connection-slots.md, "Properties that tests must show"):
+/// What must hold whatever the interleaving (the promises of docs/slots.md):
 /// - every answer is 200/206/403/503, never a hang, never another 5xx;
 /// - every 200/206 body is byte-exact against the fixture copy of the account that served it (the alpha and
 ///   beta copies of one title differ in bytes and length: the total says which account it was);
@@ -395,7 +395,7 @@ import XCModels
                         result.providerOverruns.append("at \(started.duration(to: .now)): provider had \(open) \(account) titles open (max \(limit)) while xcserver's slots on it were \(held)")
                     }
                 }
-                for violation in slots.invariantViolations() where result.violations.count < 50 {
+                for violation in env.slotCore.invariantViolations() where result.violations.count < 50 {
                     result.violations.append("slot core invariant: \(violation)")
                 }
                 result.samples += 1
@@ -569,7 +569,7 @@ import XCModels
         for (account, count) in open.sorted(by: { $0.key < $1.key }) {
             #expect(count == 0, "the provider still has \(count) \(account) stream(s) open after everything ended")
         }
-        #expect(env.services.slots.invariantViolations().isEmpty)
+        #expect(env.slotCore.invariantViolations().isEmpty)
 
         for (account, limit) in accountMax {
             let stats = env.provider.stats(for: account)

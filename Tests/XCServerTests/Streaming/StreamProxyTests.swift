@@ -8,7 +8,7 @@ import XCModels
 @testable import XCServer
 
 /// The stream proxy over real HTTP against the fixture provider's real bytes: bodies, headers,
-/// the slot rules of `connection-slots.md`, failover, resume and the clear refusals.
+/// the slot rules of docs/slots.md, failover, resume and the clear refusals.
 @Suite struct StreamProxyTests {
     static let alphaSize = 2_000_000
     static let betaSize = 1_800_000

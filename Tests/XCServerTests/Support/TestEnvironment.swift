@@ -24,6 +24,8 @@ final class TestEnvironment: Sendable {
     let store: Store
     let provider: FixtureProvider
     let services: AppServices
+    /// The slot core behind `services.slots`, checking its invariants after every step.
+    let slotCore: InProcessSlotCore
     let port: Int
     private let server: Task<Void, any Error>
     private let serviceGroup: ServiceGroup
@@ -72,7 +74,9 @@ final class TestEnvironment: Sendable {
         config.port = 0
         var logger = Logger(label: "xcserver-test")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        services = AppServices(config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0), logger: logger)
+        slotCore = InProcessSlotCore(grace: config.grace, logger: logger, verifiesInvariants: true)
+        services = AppServices(
+            config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0), slots: slotCore, logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(services: services) { channel in
             continuation.yield(channel.localAddress?.port ?? 0)

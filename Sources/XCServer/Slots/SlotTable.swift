@@ -1,0 +1,143 @@
+import Foundation
+
+/// One slot: one viewing in progress (docs/slots.md, "Terms").
+struct SlotRecord: Sendable {
+    let id: Int64
+    let key: ViewerKey
+    var candidate: SlotCandidate
+    /// The enabled candidates of the creating request, in admission order: where failover may go.
+    let candidates: [SlotCandidate]
+    /// Accounts that failed this viewing before its head; failover never returns to them.
+    var failedAccounts: [Int64] = []
+    var inFlight = 1
+    var headDelivered = false
+    let createdAt: ContinuousClock.Instant
+    var lastActivity: ContinuousClock.Instant
+    /// When in-flight last dropped to 0: the linger runs from here, not from creation.
+    var idleSince: ContinuousClock.Instant?
+    var bytes: Int64 = 0
+
+    init(
+        id: Int64, key: ViewerKey, candidate: SlotCandidate, candidates: [SlotCandidate],
+        createdAt: ContinuousClock.Instant
+    ) {
+        self.id = id
+        self.key = key
+        self.candidate = candidate
+        self.candidates = candidates
+        self.createdAt = createdAt
+        self.lastActivity = createdAt
+    }
+
+    /// A slot whose linger deadline has passed is ended for every decision, removed or not.
+    func isLive(at now: ContinuousClock.Instant, grace: Duration) -> Bool {
+        guard inFlight == 0, let idle = idleSince else { return true }
+        return now < idle + grace
+    }
+
+    /// The order zapping takes lingering slots in: idle the longest first, the slot its viewer most surely left.
+    static func idleLongestFirst(_ a: SlotRecord, _ b: SlotRecord) -> Bool {
+        (a.idleSince ?? a.lastActivity, a.id) < (b.idleSince ?? b.lastActivity, b.id)
+    }
+}
+
+/// The slots and their indexes, with the bookkeeping that keeps them in step. It decides nothing: the rules live
+/// in `SlotStateMachine`, which owns one of these.
+///
+/// Loads are derived: an account's load is the number of live slots in its list, a user's likewise. There is no
+/// counter that could drift away from the slots it counts (the "ghost connections" of counter-based designs).
+struct SlotTable: Sendable {
+    struct KnownAccount: Sendable {
+        var name: String
+        var maxConnections: Int
+    }
+
+    var nextID: Int64 = 1
+    var slots: [Int64: SlotRecord] = [:]
+    var byKey: [ViewerKey: Int64] = [:]
+    /// Slot ids bound to each account / owned by each user. Loads are the counts of these lists once pruned
+    /// of expired slots; the lists are the slots' membership, not counters.
+    var byAccount: [Int64: [Int64]] = [:]
+    var byUser: [Int64: [Int64]] = [:]
+    var backoffUntil: [Int64: ContinuousClock.Instant] = [:]
+    /// Every account that has had a slot, with `max_connections` as last seen in a request.
+    var knownAccounts: [Int64: KnownAccount] = [:]
+    /// User id → `max_connections` last seen.
+    var knownUsers: [Int64: Int] = [:]
+
+    func isBackedOff(_ accountID: Int64, now: ContinuousClock.Instant) -> Bool {
+        guard let until = backoffUntil[accountID] else { return false }
+        return now < until
+    }
+
+    /// Lingering slots among `ids` of `user`, idle the longest first; only those from `clientIP` when given
+    /// (the same device), from any of the user's devices when nil.
+    func lingering(_ ids: [Int64], user: Int64, clientIP: String?) -> [Int64] {
+        ids.compactMap { slots[$0] }
+            .filter { $0.inFlight == 0 && $0.key.userID == user && (clientIP == nil || $0.key.clientIP == clientIP) }
+            .sorted(by: SlotRecord.idleLongestFirst)
+            .map(\.id)
+    }
+
+    /// Ends the account's expired slots; returns its load (live slot count).
+    mutating func prune(account: Int64, now: ContinuousClock.Instant, grace: Duration, events: inout [SlotEvent]) -> Int {
+        prune(\.byAccount, account, now: now, grace: grace, events: &events)
+    }
+
+    mutating func prune(user: Int64, now: ContinuousClock.Instant, grace: Duration, events: inout [SlotEvent]) -> Int {
+        prune(\.byUser, user, now: now, grace: grace, events: &events)
+    }
+
+    private mutating func prune(
+        _ lists: WritableKeyPath<SlotTable, [Int64: [Int64]]>, _ owner: Int64, now: ContinuousClock.Instant,
+        grace: Duration, events: inout [SlotEvent]
+    ) -> Int {
+        guard let ids = self[keyPath: lists][owner] else { return 0 }
+        var dead: [Int64] = []
+        for id in ids where !(slots[id]?.isLive(at: now, grace: grace) ?? false) { dead.append(id) }
+        for id in dead {
+            if slots[id] == nil {
+                Self.unlist(id, from: &self[keyPath: lists], key: owner)  // cannot happen; keeps the count honest
+            } else {
+                end(id, cause: .expired, at: now, events: &events)
+            }
+        }
+        return self[keyPath: lists][owner]?.count ?? 0
+    }
+
+    /// Adds a new slot to every index.
+    mutating func insert(_ r: SlotRecord) {
+        slots[r.id] = r
+        byKey[r.key] = r.id
+        byAccount[r.candidate.accountID, default: []].append(r.id)
+        byUser[r.key.userID, default: []].append(r.id)
+        remember(r.candidate)
+    }
+
+    mutating func remember(_ c: SlotCandidate) {
+        knownAccounts[c.accountID] = KnownAccount(name: c.accountName, maxConnections: c.maxConnections)
+    }
+
+    mutating func end(_ id: Int64, cause: SlotEvent.EndCause, at now: ContinuousClock.Instant, events: inout [SlotEvent]) {
+        guard let r = slots.removeValue(forKey: id) else { return }
+        if byKey[r.key] == id { byKey[r.key] = nil }
+        Self.unlist(id, from: &byAccount, key: r.candidate.accountID)
+        Self.unlist(id, from: &byUser, key: r.key.userID)
+        events.append(.ended(r, cause, at: now))
+    }
+
+    mutating func zap(_ id: Int64, for key: ViewerKey, at now: ContinuousClock.Instant, events: inout [SlotEvent]) {
+        guard let r = slots[id] else { return }
+        events.append(.zapped(r, for: key))
+        end(id, cause: .zapped, at: now, events: &events)
+    }
+
+    mutating func move(_ id: Int64, fromAccount old: Int64, toAccount new: Int64) {
+        Self.unlist(id, from: &byAccount, key: old)
+        byAccount[new, default: []].append(id)
+    }
+
+    static func unlist(_ id: Int64, from lists: inout [Int64: [Int64]], key: Int64) {
+        if let i = lists[key]?.firstIndex(of: id) { lists[key]?.remove(at: i) }
+    }
+}
