@@ -141,10 +141,12 @@ public struct ProviderClient: Sendable {
     }
 
     /// Fetches an action answering one JSON object (`get_series_info`, `get_vod_info`, auth).
+    /// `proceed`: see `ProviderGate.run`.
     public func fetchObject(
-        action: String?, parameters: [(String, String)] = [], urgent: Bool = false, limit: Int = 32 << 20
+        action: String?, parameters: [(String, String)] = [], urgent: Bool = false, limit: Int = 32 << 20,
+        proceed: @Sendable () -> Bool = { true }
     ) async throws -> ProviderObject {
-        let bytes: [UInt8] = try await gate.run(urgent: urgent) {
+        let bytes: [UInt8] = try await gate.run(urgent: urgent, proceed: proceed) {
             let response: HTTPClientResponse
             do {
                 response = try await http.execute(
