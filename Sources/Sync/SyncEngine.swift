@@ -63,6 +63,15 @@ public final class SyncEngine: Sendable {
         return client
     }
 
+    /// The client for a lazy fetch a client may be waiting on: one object request may take at most
+    /// `timeout` (a provider that hangs counts as failed instead of holding the fetch for minutes).
+    public func client(for account: Account, timeout: Duration) -> ProviderClient {
+        var client = client(for: account)
+        let (seconds, attoseconds) = timeout.components
+        client.objectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        return client
+    }
+
     public func run(accountName: String? = nil, options: SyncOptions = SyncOptions()) async throws -> SyncReport {
         var accounts = try await store.accounts().filter(\.enabled)
         if let accountName {
@@ -268,9 +277,13 @@ public final class SyncEngine: Sendable {
         return counts
     }
 
-    /// Fetches and imports one series' episodes. `urgent` when a client is waiting for them.
-    public func fetchEpisodes(_ series: SeriesToFetch, client: ProviderClient, urgent: Bool) async throws -> SyncCounts {
-        let info = try await client.fetchObject(action: "get_series_info", parameters: [("series_id", String(series.providerSeriesID))], urgent: urgent)
+    /// Fetches and imports one series' episodes. `urgent` when a client is waiting for them; `proceed`:
+    /// see `ProviderGate.run`.
+    public func fetchEpisodes(
+        _ series: SeriesToFetch, client: ProviderClient, urgent: Bool, proceed: @Sendable () -> Bool = { true }
+    ) async throws -> SyncCounts {
+        let info = try await client.fetchObject(action: "get_series_info", parameters: [("series_id", String(series.providerSeriesID))],
+                                                urgent: urgent, proceed: proceed)
         let now = Self.now
         let logger = logger
         return try await store.pool.write { db in
@@ -284,14 +297,16 @@ public final class SyncEngine: Sendable {
     /// client opens the series before the sync got to it), preferred account first.
     public func unfetchedRelations(ofSeries seriesID: Int64) async throws -> [(Account, SeriesToFetch)] {
         try await store.pool.read { db in
+            // The account's columns come first: a record reads the leftmost `id`, which must be the account's.
             try Row.fetchAll(db, sql: """
-                SELECT sr.id, sr.series_id, sr.account_id, sr.provider_series_id, sr.last_modified, a.*
+                SELECT a.*, sr.id AS relation_id, sr.series_id, sr.provider_series_id, sr.last_modified AS relation_last_modified
                 FROM series_relation sr JOIN account a ON a.id = sr.account_id
                 WHERE sr.series_id = ? AND sr.stale = 0 AND a.enabled = 1 AND sr.info_fetched_at IS NULL
                 ORDER BY a.priority DESC, a.id
                 """, arguments: [seriesID]).map { row in
-                (try Account(row: row.scopes["account"] ?? row),
-                 SeriesToFetch(relationID: row[0], seriesID: row[1], accountID: row[2], providerSeriesID: row[3], lastModified: row[4]))
+                let account = try Account(row: row)
+                return (account, SeriesToFetch(relationID: row["relation_id"], seriesID: row["series_id"], accountID: account.id!,
+                                               providerSeriesID: row["provider_series_id"], lastModified: row["relation_last_modified"]))
             }
         }
     }

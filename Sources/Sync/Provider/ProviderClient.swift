@@ -201,11 +201,13 @@ public struct ProviderClient: Sendable {
     }
 
     /// Fetches an action answering one JSON object (`get_series_info`, `get_vod_info`, auth).
+    /// `proceed`: see `ProviderGate.run`.
     public func fetchObject(
-        action: String?, parameters: [(String, String)] = [], urgent: Bool = false, limit: Int = 32 << 20
+        action: String?, parameters: [(String, String)] = [], urgent: Bool = false, limit: Int = 32 << 20,
+        proceed: @Sendable () -> Bool = { true }
     ) async throws -> ProviderObject {
         let name = action ?? "the login"
-        let bytes: [UInt8] = try await gate.run(urgent: urgent) {
+        let bytes: [UInt8] = try await gate.run(urgent: urgent, proceed: proceed) {
             let response = try await send(request(apiURL(action: action, parameters: parameters)), action: name, timeout: objectTimeout)
             guard response.status == .ok else { throw ProviderError.httpStatus(Int(response.status.code)) }
             let started = ContinuousClock.now

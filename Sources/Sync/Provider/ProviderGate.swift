@@ -22,11 +22,18 @@ public final class ProviderGate: Sendable {
         self.interval = ratePerSecond > 0 ? .seconds(1.0 / ratePerSecond) : .zero
     }
 
+    /// Thrown by `run` when `proceed` said no once the request's turn came.
+    public struct Withdrawn: Error, Sendable {}
+
     /// Runs `body` when the gate allows. `urgent` requests (a client waiting on the answer) go to the
-    /// front of the queue but still respect the rate.
-    public func run<T>(urgent: Bool = false, _ body: () async throws -> T) async throws -> T {
+    /// front of the queue but still respect the rate. `proceed` is asked when the request's turn comes,
+    /// before it takes a place in the rate: a request that is no longer wanted (its account started
+    /// failing while it waited) is dropped with `Withdrawn`, costing the provider nothing.
+    public func run<T>(urgent: Bool = false, proceed: @Sendable () -> Bool = { true }, _ body: () async throws -> T) async throws -> T {
         await enter(urgent: urgent)
         defer { leave() }
+        guard proceed() else { throw Withdrawn() }
+        await waitForRate()
         try Task.checkCancellation()
         return try await body()
     }
@@ -43,6 +50,9 @@ public final class ProviderGate: Sendable {
             }
             if admitted { continuation.resume() }
         }
+    }
+
+    private func waitForRate() async {
         let start = state.withLock { state in
             let start = max(ContinuousClock.now, state.nextStart)
             state.nextStart = start + interval

@@ -11,6 +11,11 @@ enum Migrations {
         migrator.registerMigration("v2 settings, user category allow-lists") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3 category title counts") { db in
+            try db.execute(sql: v3)
+            // Also drops disabled categories from titles' category_ids (earlier versions kept them).
+            try Store.recomputePreferredRelations(db)
+        }
         return migrator
     }
 
@@ -191,5 +196,14 @@ enum Migrations {
             category_id INTEGER NOT NULL REFERENCES category(id) ON DELETE CASCADE,
             PRIMARY KEY (user_id, category_id)
         );
+        """
+
+    /// How many served titles each category holds for clients (`category.titles`) and how many titles
+    /// each account holds live relations for in it (`account_category.titles`), kept by
+    /// `recomputePreferredRelations` in the same transaction as what is served, so category lists read
+    /// them instead of counting titles on every call.
+    private static let v3 = """
+        ALTER TABLE category ADD COLUMN titles INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE account_category ADD COLUMN titles INTEGER NOT NULL DEFAULT 0;
         """
 }

@@ -208,47 +208,29 @@ public struct AdminCatalogPage: Sendable, Encodable, Equatable {
 extension Store {
     // MARK: Categories
 
-    /// Merged categories of one kind (or of movies and series when nil), by kind then name.
+    /// Merged categories of one kind (or of movies and series when nil), by kind then name. The counts
+    /// are the ones `recomputeCategoryCounts` keeps, so this reads categories, not titles.
     public func adminCategories(kind: CatalogKind?, id: Int64? = nil) async throws -> [AdminCategory] {
         try await pool.read { db in
             let categories = try Row.fetchAll(db, sql: """
-                SELECT id, kind, name FROM category
+                SELECT id, kind, name, titles FROM category
                 WHERE kind IN ('movie', 'series') AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR id = ?2)
                 ORDER BY kind, name, id
                 """, arguments: [kind?.rawValue, id])
-            var served: [Int64: Int] = [:]
-            var perAccount: [String: Int] = [:]
-            for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT j.value, COUNT(DISTINCT t.id) FROM \(title) t, json_each(t.category_ids) j
-                    WHERE t.preferred_relation_id IS NOT NULL GROUP BY j.value
-                    """) {
-                    served[row[0]] = row[1]
-                }
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT r.account_id, j.value, COUNT(DISTINCT r.\(key)) FROM \(relation) r, json_each(r.category_ids) j
-                    WHERE r.stale = 0 GROUP BY r.account_id, j.value
-                    """) {
-                    perAccount["\(row[0] as Int64)/\(row[1] as Int64)"] = row[2]
-                }
-            }
             let links = try Row.fetchAll(db, sql: """
-                SELECT ac.category_id, a.id, a.name, ac.provider_category_id, ac.enabled
+                SELECT ac.category_id, a.id, a.name, ac.provider_category_id, ac.enabled, ac.titles
                 FROM account_category ac JOIN account a ON a.id = ac.account_id
-                WHERE ac.kind IN ('movie', 'series')
+                WHERE ac.kind IN ('movie', 'series') AND (?1 IS NULL OR ac.kind = ?1) AND (?2 IS NULL OR ac.category_id = ?2)
                 ORDER BY a.priority DESC, a.id, ac.provider_category_id
-                """)
+                """, arguments: [kind?.rawValue, id])
             var byCategory: [Int64: [AdminCategory.AccountLink]] = [:]
             for row in links {
-                let categoryID: Int64 = row[0]
-                let accountID: Int64 = row[1]
-                byCategory[categoryID, default: []].append(AdminCategory.AccountLink(
-                    accountID: accountID, accountName: row[2], providerCategoryID: row[3], enabled: row[4],
-                    titles: perAccount["\(accountID)/\(categoryID)"] ?? 0))
+                byCategory[row[0], default: []].append(AdminCategory.AccountLink(
+                    accountID: row[1], accountName: row[2], providerCategoryID: row[3], enabled: row[4], titles: row[5]))
             }
             return categories.map { row in
                 let id: Int64 = row[0]
-                return AdminCategory(id: id, kind: row[1], name: row[2], titles: served[id] ?? 0, accounts: byCategory[id] ?? [])
+                return AdminCategory(id: id, kind: row[1], name: row[2], titles: row[3], accounts: byCategory[id] ?? [])
             }
         }
     }

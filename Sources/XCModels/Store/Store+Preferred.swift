@@ -5,7 +5,9 @@ extension Store {
     /// category that account has not disabled; highest account priority first, then the older account,
     /// then the older relation. A title with no such relation gets NULL and is not served. The title's
     /// categories become the union of those relations' categories (Heat is Action in one account and
-    /// Drama in another: clients find it in both).
+    /// Drama in another: clients find it in both), less every category the relation's account disabled:
+    /// Hot Fuzz, Action and Comedy in alpha, stays served through Action when alpha's Comedy is off, but
+    /// is no longer in Comedy. Then the category counts (`recomputeCategoryCounts`).
     ///
     /// One bulk statement per table is cheaper than keeping this right row by row during an import, and it
     /// makes the choice a pure function of the relations, so it cannot drift.
@@ -24,10 +26,38 @@ extension Store {
                   category_ids = COALESCE((
                     SELECT json_group_array(DISTINCT j.value) FROM \(relation) r JOIN account a ON a.id = r.account_id,
                       json_each(r.category_ids) j
-                    WHERE \(served)), '[]')
+                    WHERE \(served)
+                      AND NOT EXISTS (SELECT 1 FROM account_category ac
+                                      WHERE ac.account_id = r.account_id AND ac.category_id = j.value AND ac.enabled = 0)), '[]')
                 """)
         }
         try recomputePreferredEpisodes(db, seriesID: nil)
+        try recomputeCategoryCounts(db)
+    }
+
+    /// `category.titles` (served titles clients find in it) and `account_category.titles` (titles the
+    /// account holds live relations for in it, served or not), from the titles' and relations'
+    /// `category_ids`. Run with every change of what is served, in its transaction, so category lists
+    /// read counts that are never stale and never count titles themselves.
+    static func recomputeCategoryCounts(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE category SET titles = 0 WHERE titles != 0;
+            UPDATE category SET titles = counted.n FROM (
+                SELECT j.value AS id, COUNT(*) AS n FROM movie t, json_each(t.category_ids) j
+                WHERE t.preferred_relation_id IS NOT NULL GROUP BY j.value
+                UNION ALL
+                SELECT j.value, COUNT(*) FROM series t, json_each(t.category_ids) j
+                WHERE t.preferred_relation_id IS NOT NULL GROUP BY j.value
+            ) counted WHERE category.id = counted.id;
+            UPDATE account_category SET titles = 0 WHERE titles != 0;
+            UPDATE account_category SET titles = counted.n FROM (
+                SELECT r.account_id AS account_id, j.value AS category_id, COUNT(DISTINCT r.movie_id) AS n
+                FROM movie_relation r, json_each(r.category_ids) j WHERE r.stale = 0 GROUP BY r.account_id, j.value
+                UNION ALL
+                SELECT r.account_id, j.value, COUNT(DISTINCT r.series_id)
+                FROM series_relation r, json_each(r.category_ids) j WHERE r.stale = 0 GROUP BY r.account_id, j.value
+            ) counted WHERE account_category.account_id = counted.account_id AND account_category.category_id = counted.category_id;
+            """)
     }
 
     /// The episode part of `recomputePreferredRelations`, optionally for one series only (after an

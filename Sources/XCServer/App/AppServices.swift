@@ -15,6 +15,8 @@ final class AppServices: Sendable {
     let store: Store
     let http: HTTPClient
     let sync: SyncEngine
+    /// What lazy fetches remember of provider failures (back-off per item, breaker per account).
+    let fetchGuard: FetchGuard
     let details: DetailFetcher
     let episodes: OnDemandEpisodes
     /// Slot bookkeeping, seen only through the protocol a shared (PostgreSQL) implementation would also fill.
@@ -32,8 +34,9 @@ final class AppServices: Sendable {
         self.http = http
         self.logger = logger
         self.sync = SyncEngine(store: store, http: http, gates: gates, logger: logger)
-        self.details = DetailFetcher(sync: sync, logger: logger)
-        self.episodes = OnDemandEpisodes(sync: sync, logger: logger)
+        self.fetchGuard = FetchGuard(policy: config.fetchBackoff, logger: logger)
+        self.details = DetailFetcher(sync: sync, fetchGuard: fetchGuard)
+        self.episodes = OnDemandEpisodes(sync: sync, fetchGuard: fetchGuard)
         self.slots = slots ?? InProcessSlotCore(grace: config.grace, logger: logger)
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget, logger: logger)
         self.metrics = ServerMetrics()

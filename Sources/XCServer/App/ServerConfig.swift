@@ -8,6 +8,8 @@ struct ServerConfig: Sendable {
     var publicPort: Int?
     /// How long a client may wait on an on-demand `get_series_info` fetch before getting what is stored.
     var onDemandBudget: Duration = .seconds(3)
+    /// How lazy fetches (episodes, movie details) back off from a failing provider item and account.
+    var fetchBackoff = FetchBackoffPolicy()
     /// How long a viewing's slot lingers after its last request ends (seeks and re-opens reuse it).
     var grace: Duration = .seconds(10)
     /// Reverse proxies whose `X-Forwarded-For` names the real client (see `ClientAddress`).

@@ -9,7 +9,8 @@ import XCModels
 import Glibc
 #endif
 
-/// `xcserver bench`: measures the catalog path on a generated provider of realistic size.
+/// `xcserver bench`: measures the catalog path on a generated provider of realistic size, the answers
+/// under many concurrent clients and a failing provider (`LoadBench`), and streaming (`StreamBench`).
 ///
 /// The sync and the server run as child processes of this one (the same binary, `sync` and `serve`),
 /// so their memory figures are theirs alone and not the fixture provider's. Run it in release:
@@ -23,14 +24,18 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "get_vod_streams requests to take the median of.") var runs = 7
     @Option(help: "Working directory (default: a temporary one).") var directory: String?
     @OptionGroup var streams: StreamBenchOptions
+    @OptionGroup var load: LoadBenchOptions
 
     func run() async throws {
         let work = directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-bench-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: work) } }
-        if !streams.streamsOnly { try await runCatalog(work) }
-        if !streams.catalogOnly { try await StreamBench(options: streams, work: work).run() }
+        if !streams.streamsOnly && !load.loadOnly { try await runCatalog(work) }
+        if !streams.streamsOnly && !streams.catalogOnly {
+            try await LoadBench(movies: movies, series: series, episodesPerSeries: episodesPerSeries, options: load, work: work).run()
+        }
+        if !streams.catalogOnly && !load.loadOnly { try await StreamBench(options: streams, work: work).run() }
     }
 
     private func runCatalog(_ work: URL) async throws {

@@ -15,8 +15,8 @@ import Glibc
 
 /// Options of the streaming part of `xcserver bench` (an option group of `Bench`).
 struct StreamBenchOptions: ParsableArguments {
-    @Flag(help: "Run only the streaming figures (skip the catalog part).") var streamsOnly = false
-    @Flag(help: "Run only the catalog figures (skip the streaming part).") var catalogOnly = false
+    @Flag(help: "Run only the streaming figures (skip the catalog and load parts).") var streamsOnly = false
+    @Flag(help: "Run only the catalog figures (skip the load and streaming parts).") var catalogOnly = false
     @Option(help: "Size in MB (10^6 bytes) of the title streamed whole, direct and through xcserver.") var bigStreamMB = 1000
     @Option(help: "Runs of the whole-title stream, each way, interleaved (the best is reported).") var throughputRuns = 5
     @Option(help: "Sequential 1 KiB ranged requests for the time-to-first-byte figure, each way.") var ttfbRequests = 200

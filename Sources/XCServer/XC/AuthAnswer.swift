@@ -43,13 +43,14 @@ enum AuthAnswer {
         return json.bytes
     }
 
-    /// `yyyy-MM-dd HH:mm:ss` in UTC, as panels write `time_now`.
+    /// `yyyy-MM-dd HH:mm:ss` in UTC, as panels write `time_now`. With `gmtime_r`: every login answer has
+    /// one, and a `Calendar` built per answer is work a busy login path does not need.
     static func timeNow(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(c.year ?? 1970)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var c = tm()
+        gmtime_r(&seconds, &c)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(c.tm_year + 1900)-\(two(c.tm_mon + 1))-\(two(c.tm_mday)) \(two(c.tm_hour)):\(two(c.tm_min)):\(two(c.tm_sec))"
     }
 }
 

@@ -9,17 +9,15 @@ import XCModels
 enum CatalogLists {
     static let batchSize = 2000
 
-    /// Only categories clients can see titles in: used by a served title of that kind.
+    /// Only categories clients can see titles in: used by a served title of that kind. Reads the
+    /// counts the store keeps with what is served (`category.titles`), so it costs O(categories).
     static func categories(kind: CatalogKind, store: Store, scope: CatalogScope) async throws -> [UInt8] {
-        let titles = kind == .series ? "series" : "movie"
-        return try await store.pool.read { db in
+        try await store.pool.read { db in
             var json = JSONWriter(capacity: 4096)
             json.beginArray()
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT c.id, c.name FROM category c
-                WHERE c.kind = ? AND c.id IN (
-                    SELECT j.value FROM \(titles) t, json_each(t.category_ids) j WHERE t.preferred_relation_id IS NOT NULL)
-                  \(scope.categoryFilter("c"))
+                WHERE c.kind = ? AND c.titles > 0\(scope.categoryFilter("c"))
                 ORDER BY c.name
                 """, arguments: [kind.rawValue])
             while let row = try rows.next() {

@@ -23,29 +23,30 @@ struct PlayerAPIController: Sendable {
         let action = query["action"] ?? ""
         services.logger.debug("[api] \(user.username) \(action.isEmpty ? "login" : action)")
         let store = services.store
-        let scope = try await CatalogScope.of(user, store: store)
+        // Read only by the actions that list or open titles: a login costs one read less.
+        let scope = { try await CatalogScope.of(user, store: store) }
         switch XCAction(rawValue: action) {
         case .login:
             return .json(AuthAnswer.write(
                 user: user, activeConnections: await services.activeConnections(userID: user.id!),
                 server: ServerAddress.from(request, config: services.config)))
         case .vodCategories:
-            return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: scope))
+            return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: try await scope()))
         case .seriesCategories:
-            return .json(try await CatalogLists.categories(kind: .series, store: store, scope: scope))
+            return .json(try await CatalogLists.categories(kind: .series, store: store, scope: try await scope()))
         case .liveCategories, .liveStreams:
             // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
             return .json(Array("[]".utf8))
         case .vodStreams:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
-                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: scope))
+                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: try await scope()))
         case .series:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
-                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id"), scope: scope))
+                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id"), scope: try await scope()))
         case .vodInfo:
-            return try await vodInfo(query, scope: scope)
+            return try await vodInfo(query, scope: try await scope())
         case .seriesInfo:
-            return try await seriesInfo(query, scope: scope)
+            return try await seriesInfo(query, scope: try await scope())
         case .shortEPG, .simpleDataTable:
             return .json(Array(#"{"epg_listings":[]}"#.utf8))
         case nil:

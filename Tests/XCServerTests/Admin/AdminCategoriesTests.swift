@@ -60,8 +60,8 @@ import XCModels
             let comedy = try await env.categoryID(.movie, "Comedy")
             let answer = try await env.callJSON("/api/categories/\(comedy)/accounts/alpha", .PATCH, json: #"{"enabled": false}"#)
             #expect(summaries(.object(["categories": .array([answer["category"]])])) == [
-                // Hot Fuzz stays listed in Comedy: it is served through its Action category.
-                "Comedy": Summary(titles: 1, accounts: ["alpha 2 off 4"]),
+                // Hot Fuzz stays served through its Action category, but alpha's Comedy contributes nothing.
+                "Comedy": Summary(titles: 0, accounts: ["alpha 2 off 4"]),
             ])
             let streams = try await env.api("action=get_vod_streams")
             #expect(streams.items.count == 13)

@@ -39,12 +39,13 @@ final class TestEnvironment: Sendable {
          ProviderAccount(fixture: try .beta(), name: "beta", priority: 5, maxConnections: 2)]
     }
 
-    /// Runs `body` against a fresh environment and always tears it down.
+    /// Runs `body` against a fresh environment and always tears it down. `logger`: where the server
+    /// logs (default: stderr at `$LOG_LEVEL`, else warning).
     static func with<T>(
-        accounts: [ProviderAccount]? = nil, sync: Bool = true, config: ServerConfig = ServerConfig(),
+        accounts: [ProviderAccount]? = nil, sync: Bool = true, config: ServerConfig = ServerConfig(), logger: Logger? = nil,
         _ body: (TestEnvironment) async throws -> T
     ) async throws -> T {
-        let environment = try await TestEnvironment(accounts: accounts ?? fixtureAccounts(), config: config)
+        let environment = try await TestEnvironment(accounts: accounts ?? fixtureAccounts(), config: config, logger: logger)
         do {
             if sync {
                 let report = try await environment.services.sync.run()
@@ -59,7 +60,7 @@ final class TestEnvironment: Sendable {
         }
     }
 
-    private init(accounts: [ProviderAccount], config: ServerConfig) async throws {
+    private init(accounts: [ProviderAccount], config: ServerConfig, logger: Logger?) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-test-\(UUID().uuidString)")
         store = try Store(path: directory.appendingPathComponent("test.sqlite").path)
         provider = try await FixtureProvider.start(accounts: accounts.map(\.fixture))
@@ -72,8 +73,11 @@ final class TestEnvironment: Sendable {
         var config = config
         config.host = "127.0.0.1"
         config.port = 0
-        var logger = Logger(label: "xcserver-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let logger = logger ?? {
+            var logger = Logger(label: "xcserver-test")
+            logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            return logger
+        }()
         slotCore = InProcessSlotCore(grace: config.grace, logger: logger, verifiesInvariants: true)
         services = AppServices(
             config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0), slots: slotCore, logger: logger)

@@ -95,7 +95,7 @@ import XCModels
             }
             try await Task.sleep(for: .milliseconds(200))
             let asked = env.provider.stats(for: "alpha").apiRequests["get_vod_info"] ?? 0
-            #expect(asked == env.services.details.breakerThreshold, "stops asking after \(env.services.details.breakerThreshold) failures in a row")
+            #expect(asked == env.services.fetchGuard.policy.breakerThreshold, "stops asking after \(env.services.fetchGuard.policy.breakerThreshold) failures in a row")
         }
     }
 }

@@ -26,6 +26,11 @@ import Testing
         }
     }
 
+    @Test func timeNowIsUTCInThePanelsFormat() {
+        #expect(AuthAnswer.timeNow(Date(timeIntervalSince1970: 1_700_000_000)) == "2023-11-14 22:13:20")
+        #expect(AuthAnswer.timeNow(Date(timeIntervalSince1970: 1_709_251_199.9)) == "2024-02-29 23:59:59")
+    }
+
     @Test func wrongCredentialsAnswerAuthZero() async throws {
         try await TestEnvironment.with(sync: false) { env in
             for path in [env.apiPath(password: "wrong"), env.apiPath("action=get_vod_streams", password: "wrong"),
