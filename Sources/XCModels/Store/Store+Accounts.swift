@@ -72,22 +72,33 @@ extension Store {
         try await pool.read { db in try User.order(Column("id")).fetchAll(db) }
     }
 
-    /// The user for these credentials when the login may be used now (enabled, not expired).
-    public func authenticate(username: String, password: String) async throws -> User? {
-        let user = try await pool.read { db in
-            try User.filter(Column("username") == username).fetchOne(db)
+    /// The user for these credentials when the login may be used now (enabled, not expired), with the
+    /// categories it may see. One read for both: every catalog and stream request starts here, and each
+    /// database round trip is a thread hop that costs more than the tiny allow-list query itself.
+    public func authenticate(username: String, password: String) async throws -> Login? {
+        try await pool.read { db in
+            guard let user = try User.filter(Column("username") == username).fetchOne(db),
+                  user.password == password, user.isActive() else { return nil }
+            return Login(user: user, allowedCategories: try Self.allowedCategories(db, userID: user.id!))
         }
-        guard let user, user.password == password, user.isActive() else { return nil }
-        return user
     }
+}
+
+/// A user who passed `authenticate`, and what of the catalog it may see.
+public struct Login: Sendable {
+    public var user: User
+    /// nil: no allow-list (every category).
+    public var allowedCategories: [Int64]?
 }
 
 extension Store {
     /// The categories a user may see, or nil when the user has no allow-list (sees everything).
     public func allowedCategories(userID: Int64) async throws -> [Int64]? {
-        let ids = try await pool.read { db in
-            try Int64.fetchAll(db, sql: "SELECT category_id FROM user_category WHERE user_id = ? ORDER BY category_id", arguments: [userID])
-        }
+        try await pool.read { db in try Self.allowedCategories(db, userID: userID) }
+    }
+
+    static func allowedCategories(_ db: Database, userID: Int64) throws -> [Int64]? {
+        let ids = try Int64.fetchAll(db, sql: "SELECT category_id FROM user_category WHERE user_id = ? ORDER BY category_id", arguments: [userID])
         return ids.isEmpty ? nil : ids
     }
 

@@ -28,7 +28,7 @@ struct StreamController: Sendable {
         guard let path = StreamPath(path: request.uri.path) else {
             return .text("not a stream path; expected /movie/USER/PASS/ID.EXT or /series/USER/PASS/ID.EXT", status: .notFound)
         }
-        guard let user = try await services.store.authenticate(username: path.username, password: path.password) else {
+        guard let login = try await services.store.authenticate(username: path.username, password: path.password) else {
             return .text("wrong username or password", status: .unauthorized)
         }
         var range: ByteRange?
@@ -39,7 +39,8 @@ struct StreamController: Sendable {
             range = parsed
         }
         let kindName = path.kind == .movie ? "movie" : "episode"
-        let scope = try await CatalogScope.of(user, store: services.store)
+        let scope = CatalogScope(login)
+        let user = login.user
         guard let title = try await StreamTitle.lookup(kind: path.kind, publicID: path.id, store: services.store, scope: scope) else {
             return .text("no \(kindName) with id \(path.id)", status: .notFound)
         }

@@ -13,6 +13,10 @@ struct CatalogScope: Sendable, Equatable {
         CatalogScope(allowedCategories: try await store.allowedCategories(userID: user.id!))
     }
 
+    init(allowedCategories: [Int64]?) { self.allowedCategories = allowedCategories }
+
+    init(_ login: Login) { self.allowedCategories = login.allowedCategories }
+
     /// `AND …` restricting a title table aliased `alias` (with its `category_ids` union), or "".
     func titleFilter(_ alias: String) -> String {
         guard let allowed = allowedCategories else { return "" }

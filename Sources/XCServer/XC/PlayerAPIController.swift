@@ -16,37 +16,37 @@ struct PlayerAPIController: Sendable {
 
     func handle(_ request: Request, _ context: XCRequestContext) async throws -> Response {
         let query = await XCQuery.from(request, context: context)
-        guard let user = try await services.store.authenticate(username: query.username, password: query.password) else {
+        guard let login = try await services.store.authenticate(username: query.username, password: query.password) else {
             services.logger.info("[api] rejected login for '\(query.username)' from \(context.clientIP)")
             return .json(AuthAnswer.rejected)
         }
+        let user = login.user
         let action = query["action"] ?? ""
         services.logger.debug("[api] \(user.username) \(action.isEmpty ? "login" : action)")
         let store = services.store
-        // Read only by the actions that list or open titles: a login costs one read less.
-        let scope = { try await CatalogScope.of(user, store: store) }
+        let scope = CatalogScope(login)
         switch XCAction(rawValue: action) {
         case .login:
             return .json(AuthAnswer.write(
                 user: user, activeConnections: await services.activeConnections(userID: user.id!),
                 server: ServerAddress.from(request, config: services.config)))
         case .vodCategories:
-            return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: try await scope()))
+            return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: scope))
         case .seriesCategories:
-            return .json(try await CatalogLists.categories(kind: .series, store: store, scope: try await scope()))
+            return .json(try await CatalogLists.categories(kind: .series, store: store, scope: scope))
         case .liveCategories, .liveStreams:
             // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
             return .json(Array("[]".utf8))
         case .vodStreams:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
-                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: try await scope()))
+                                         producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: scope))
         case .series:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
-                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id"), scope: try await scope()))
+                                         producer: CatalogLists.series(store: store, categoryID: query.int("category_id"), scope: scope))
         case .vodInfo:
-            return try await vodInfo(query, scope: try await scope())
+            return try await vodInfo(query, scope: scope)
         case .seriesInfo:
-            return try await seriesInfo(query, scope: try await scope())
+            return try await seriesInfo(query, scope: scope)
         case .shortEPG, .simpleDataTable:
             return .json(Array(#"{"epg_listings":[]}"#.utf8))
         case nil:

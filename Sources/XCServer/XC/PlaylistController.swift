@@ -27,13 +27,14 @@ struct PlaylistController: Sendable {
 
     func playlist(_ request: Request, _ context: XCRequestContext) async throws -> Response {
         let query = await XCQuery.from(request, context: context)
-        guard let user = try await services.store.authenticate(username: query.username, password: query.password) else {
+        guard let login = try await services.store.authenticate(username: query.username, password: query.password) else {
             return .text("wrong username or password", status: .unauthorized)
         }
+        let user = login.user
         let base = ServerAddress.from(request, config: services.config).baseURL
         let credentials = "\(Self.pathEncode(user.username))/\(Self.pathEncode(user.password))"
         let store = services.store
-        let scope = try await CatalogScope.of(user, store: store)
+        let scope = CatalogScope(login)
         return StreamedBody.response(for: request, contentType: "audio/x-mpegurl; charset=utf-8") { emit in
             try await emit(Array("#EXTM3U\n".utf8))
             try await Self.emitPaged(store: store, emit: emit, sql: """
