@@ -61,7 +61,7 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
     }
 
     /// Checks a user can act on, before anything is written.
-    public func validate() throws(ValidationError) {
+    public func validate() throws(InvalidField) {
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw .init(field: "name", message: "must not be empty") }
         guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
@@ -72,7 +72,7 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
 }
 
 /// Invalid input, naming the field so a user (or the admin API) can say what to fix.
-public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct InvalidField: Error, Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
     public init(field: String, message: String) {

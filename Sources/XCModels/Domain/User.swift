@@ -43,7 +43,7 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
         enabled && (expiresAt.map { $0 > now } ?? true)
     }
 
-    public func validate() throws(ValidationError) {
+    public func validate() throws(InvalidField) {
         if username.isEmpty { throw .init(field: "username", message: "must not be empty") }
         if password.isEmpty { throw .init(field: "password", message: "must not be empty") }
         if maxConnections < 1 { throw .init(field: "max_connections", message: "must be at least 1") }

@@ -2,7 +2,7 @@ import GRDB
 
 /// Errors a user can act on when changing accounts and users.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalid(ValidationError)
+    case invalid(InvalidField)
     case duplicate(field: String, value: String)
     case notFound(what: String, key: String)
 

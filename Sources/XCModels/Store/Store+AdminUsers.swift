@@ -67,7 +67,7 @@ extension Store {
     private static func checkCategories(_ db: Database, _ ids: [Int64]) throws {
         let known = Set(try Int64.fetchAll(db, sql: "SELECT id FROM category WHERE kind IN ('movie', 'series')"))
         if let unknown = ids.first(where: { !known.contains($0) }) {
-            throw StoreError.invalid(ValidationError(field: "allowed_categories", message: "no movie or series category with id \(unknown)"))
+            throw StoreError.invalid(InvalidField(field: "allowed_categories", message: "no movie or series category with id \(unknown)"))
         }
     }
 

@@ -47,7 +47,7 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
             case .duplicate(let field, let value): return .conflict("\(field) '\(value)' is already taken", field: field)
             case .notFound(let what, let key): return .notFound("no \(what) '\(key)'")
             }
-        case let error as ValidationError: return .invalid(error.field, error.message)
+        case let error as InvalidField: return .invalid(error.field, error.message)
         case let error as DecodingError: return .fromDecoding(error)
         default: return nil
         }
