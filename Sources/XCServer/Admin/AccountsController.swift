@@ -126,27 +126,17 @@ struct AccountsController: Sendable {
             var name: String
         }
         var account: Ref
-        var status: String?
-        var expDate: Int?
-        var maxConnections: Int?
-        var activeCons: Int?
+        @Nullable var status: String?
+        @Nullable var expDate: Int?
+        @Nullable var maxConnections: Int?
+        @Nullable var activeCons: Int?
 
         enum CodingKeys: String, CodingKey {
             case account, status
             case expDate = "exp_date"
             case maxConnections = "max_connections"
             case activeCons = "active_cons"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(account, forKey: .account)
-            try c.encode(status, forKey: .status)
-            try c.encode(expDate, forKey: .expDate)
-            try c.encode(maxConnections, forKey: .maxConnections)
-            try c.encode(activeCons, forKey: .activeCons)
-        }
-    }
+        }    }
 
     func register(on api: RouterGroup<XCRequestContext>) {
         api.get("accounts") { _, _ in

@@ -51,7 +51,7 @@ struct CatalogController: Sendable {
             var enabled: Bool
             var load: Int
             var maxConnections: Int
-            var backoffSeconds: Double?
+            @Nullable var backoffSeconds: Double?
             var hasRoom: Bool
 
             enum CodingKeys: String, CodingKey {
@@ -61,36 +61,12 @@ struct CatalogController: Sendable {
                 case maxConnections = "max_connections"
                 case backoffSeconds = "backoff_seconds"
                 case hasRoom = "has_room"
-            }
-
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(accountID, forKey: .accountID)
-                try c.encode(accountName, forKey: .accountName)
-                try c.encode(priority, forKey: .priority)
-                try c.encode(enabled, forKey: .enabled)
-                try c.encode(load, forKey: .load)
-                try c.encode(maxConnections, forKey: .maxConnections)
-                try c.encode(backoffSeconds, forKey: .backoffSeconds)
-                try c.encode(hasRoom, forKey: .hasRoom)
-            }
-        }
+            }        }
 
         var url: String
         var user: String
-        var account: AccountRef?
-        var candidates: [Candidate]
-
-        enum CodingKeys: String, CodingKey { case url, user, account, candidates }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(url, forKey: .url)
-            try c.encode(user, forKey: .user)
-            try c.encode(account, forKey: .account)
-            try c.encode(candidates, forKey: .candidates)
-        }
-    }
+        @Nullable var account: AccountRef?
+        var candidates: [Candidate]    }
 
     func register(on api: RouterGroup<XCRequestContext>) {
         api.get("vod/movies") { request, _ in try await page(.movie, request) }

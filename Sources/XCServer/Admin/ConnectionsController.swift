@@ -14,24 +14,13 @@ struct ConnectionsController: Sendable {
             var priority: Int
             var load: Int
             var maxConnections: Int
-            var backoffSeconds: Double?
+            /// Null, not left out, when the account is not backing off.
+            @Nullable var backoffSeconds: Double?
 
             enum CodingKeys: String, CodingKey {
                 case id, name, enabled, priority, load
                 case maxConnections = "max_connections"
                 case backoffSeconds = "backoff_seconds"
-            }
-
-            /// `backoff_seconds` is null, not left out, when the account is not backing off.
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(id, forKey: .id)
-                try c.encode(name, forKey: .name)
-                try c.encode(enabled, forKey: .enabled)
-                try c.encode(priority, forKey: .priority)
-                try c.encode(load, forKey: .load)
-                try c.encode(maxConnections, forKey: .maxConnections)
-                try c.encode(backoffSeconds, forKey: .backoffSeconds)
             }
         }
         var slots: [SlotSnapshot.Slot]

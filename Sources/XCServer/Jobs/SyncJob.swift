@@ -82,16 +82,8 @@ struct SyncJob: Sendable {
 
     struct JobError: Sendable, Encodable {
         /// The account that failed; null (not left out) for a failure of the job itself.
-        var account: String?
+        @Nullable var account: String?
         var message: String
-
-        enum CodingKeys: String, CodingKey { case account, message }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(account, forKey: .account)
-            try container.encode(message, forKey: .message)
-        }
     }
 
     static let kinds = ["categories", "movies", "series", "episodes"]
