@@ -221,7 +221,9 @@ extension FixtureCatalog {
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }
 
-/// Escapes a string for a JSON string literal.
+/// Escapes a string for a JSON string literal. Written here on purpose rather than shared with
+/// XCModels' `JSONWriter`: the fixture provider stands in for a real provider, so it shares no code with
+/// the client that parses what it serves (a bug in one escaper would otherwise hide itself).
 func jsonEscaped(_ string: String) -> String {
     var needs = false
     for unit in string.utf8 where unit < 0x20 || unit == 0x22 || unit == 0x5C { needs = true; break }

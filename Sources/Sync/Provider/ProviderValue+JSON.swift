@@ -1,53 +1,32 @@
+import XCModels
+
 /// Re-encodes a provider value as compact JSON with sorted keys, so the same value always gives the same
-/// bytes (the content hash of an episode depends on it).
+/// bytes (the content hash of an episode depends on it). Strings and numbers are written by the same
+/// `JSONWriter` the XC answers use, so there is one JSON escaper in the client and server.
 extension ProviderValue {
     public var jsonText: String {
-        var out = ""
-        write(to: &out)
-        return out
+        var json = JSONWriter(capacity: 256)
+        write(to: &json)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
-    func write(to out: inout String) {
+    func write(to json: inout JSONWriter) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .number(let value):
-            out += value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-        case .string(let value): ProviderValue.writeString(value, to: &out)
+        case .null: json.raw("null")
+        case .bool(let value): json.bool(value)
+        case .number(let value): json.double(value)
+        case .string(let value): json.string(value)
         case .array(let values):
-            out += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
-                value.write(to: &out)
-            }
-            out += "]"
+            json.beginArray()
+            for value in values { value.write(to: &json) }
+            json.endArray()
         case .object(let fields):
-            out += "{"
-            for (index, key) in fields.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                ProviderValue.writeString(key, to: &out)
-                out += ":"
-                fields[key]!.write(to: &out)
+            json.beginObject()
+            for key in fields.keys.sorted() {
+                json.dynamicKey(key)
+                fields[key]!.write(to: &json)
             }
-            out += "}"
+            json.endObject()
         }
-    }
-
-    static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

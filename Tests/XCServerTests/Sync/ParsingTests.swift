@@ -77,6 +77,10 @@ import XCModels
         let b = try ProviderValue.parse(#"{"c":1.5,"a":[true,null,"x\"y"],"b":1}"#)
         #expect(a.jsonText == b.jsonText)
         #expect(a.jsonText == #"{"a":[true,null,"x\"y"],"b":1,"c":1.5}"#)
+
+        // Control characters, quotes and backslashes escaped, the rest as is.
+        let text = ProviderValue.object(["k\u{1}": .string("q\"b\\n\n\r\t\u{1f}é")]).jsonText
+        #expect(text == #"{"k\u0001":"q\"b\\n\n\r\t\u001fé"}"#)
     }
 }
 
