@@ -23,10 +23,4 @@ public final class Store: Sendable {
         } catch let error as DatabaseError {
             throw StoreOpenError.from(error, path: path)
         }
-    }
-
-    /// The default database file: `$XC_DB`, else `xcserver.sqlite` in the working directory.
-    public static var defaultPath: String {
-        ProcessInfo.processInfo.environment["XC_DB"] ?? "xcserver.sqlite"
-    }
-}
+    }}

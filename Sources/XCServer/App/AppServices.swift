@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import NIOCore
 import Sync
 import XCModels
 
@@ -37,8 +38,10 @@ final class AppServices: Sendable {
         self.fetchGuard = FetchGuard(policy: config.fetchBackoff, logger: logger)
         self.details = DetailFetcher(sync: sync, fetchGuard: fetchGuard)
         self.episodes = OnDemandEpisodes(sync: sync, fetchGuard: fetchGuard)
-        self.slots = slots ?? InProcessSlotCore(grace: config.grace, logger: logger)
-        self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget, logger: logger)
+        self.slots = slots ?? InProcessSlotCore(
+            grace: config.grace, settle: config.settle, backoff: config.backoff, logger: logger)
+        self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
+                                 openTimeout: TimeAmount(config.openTimeout), logger: logger)
         self.metrics = ServerMetrics()
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)
     }

@@ -12,6 +12,15 @@ struct ServerConfig: Sendable {
     var fetchBackoff = FetchBackoffPolicy()
     /// How long a viewing's slot lingers after its last request ends (seeks and re-opens reuse it).
     var grace: Duration = .seconds(10)
+    /// How long after a zapped viewing's last request its account still counts as busy: the provider may
+    /// not have seen that connection close yet, so a new viewing there waits out the rest (docs/slots.md).
+    var settle: Duration = .milliseconds(300)
+    /// How long an account that refused a stream is skipped by admission and failover.
+    var backoff: Duration = .seconds(30)
+    /// How long a provider may take to answer a stream request with a head before the next account is tried.
+    var openTimeout: Duration = .seconds(10)
+    /// How many times one stream response resumes (with a Range request) after its upstream dropped.
+    var maxResumes = 3
     /// Reverse proxies whose `X-Forwarded-For` names the real client (see `ClientAddress`).
     var trustedProxies: Set<String> = []
     /// Bearer token for `/api/...`; the admin API answers 401 to everything when none is set.

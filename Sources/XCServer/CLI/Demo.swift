@@ -16,7 +16,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "TCP port to listen on.") var port: Int = 8080
     @Option(help: "Address to listen on.") var host: String = "0.0.0.0"
     @Option(help: "Demo database file, recreated at each start.") var db: String = "xcserver-demo.sqlite"
-    @Option(help: "Log level.") var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+    @Option(help: "Log level.") var logLevel: String = CLIEnvironment.current.defaultLogLevel
 
     static let username = "demo"
     static let password = "demo"

@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = common.bootstrapLogging()
         let store = try common.openStore()
-        var token = adminToken ?? ProcessInfo.processInfo.environment["XC_ADMIN_TOKEN"] ?? ""
+        var token = adminToken ?? CLIEnvironment.current.adminToken ?? ""
         if token.isEmpty {
             let stored = try await store.adminToken()
             token = stored.token
@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
     /// A server without provider accounts or logins answers every app with nothing; say so at start,
     /// with the command that fixes it.
     static func warnIfEmpty(_ store: Store, logger: Logger) async {
-        let db = store.path == Store.defaultPath ? "" : " --db \(store.path)"
+        let db = store.path == CLIEnvironment.current.defaultDB ? "" : " --db \(store.path)"
         if (try? await store.accounts().isEmpty) == true {
             logger.warning("[api] no provider accounts yet: add one with `xcserver account add\(db) --name NAME --url URL --username U --password P` (or POST /api/accounts), then `xcserver sync\(db)`")
         }

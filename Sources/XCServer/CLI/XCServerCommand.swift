@@ -42,8 +42,8 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Log level: trace, debug, info, notice, warning, error (default: $LOG_LEVEL, else info).")
     var logLevelOption: String?
 
-    var db: String { dbOption ?? Store.defaultPath }
-    var logLevel: String { logLevelOption ?? ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info" }
+    var db: String { dbOption ?? CLIEnvironment.current.defaultDB }
+    var logLevel: String { logLevelOption ?? CLIEnvironment.current.defaultLogLevel }
 
     /// Opens the database, creating it (and its directory) when missing; every failure is a
     /// `StoreOpenError` sentence naming the path.

@@ -14,8 +14,6 @@ import XCModels
 /// upstream is resumed with a Range request on the same copy.
 struct StreamController: Sendable {
     let services: AppServices
-    /// How many times one response resumes after its upstream dropped mid-stream.
-    var maxResumes = 3
 
     func register(on router: Router<XCRequestContext>) {
         for prefix in ["movie", "series"] {
@@ -138,7 +136,7 @@ struct StreamController: Sendable {
         let firstByte = contentRange?.first ?? 0
         let total = contentRange?.total ?? (status == .ok ? expected : nil)
         let upstreamClient = services.upstream
-        let maxResumes = maxResumes
+        let maxResumes = services.config.maxResumes
         let logger = services.logger
         let bytesCounter = services.metrics.upstreamBytesCounter(account: target.candidate.accountName)
         let body = ResponseBody { writer in

@@ -8,8 +8,9 @@ struct Upstream: Sendable {
     let http: HTTPClient
     /// The read budget `http` was made with; the stream proxy counts its streams in it.
     let readBudget: StreamReadBudget
-    /// How long a provider may take to answer with a head before the next account is tried.
-    var openTimeout: TimeAmount = .seconds(10)
+    /// How long a provider may take to answer with a head before the next account is tried
+    /// (`ServerConfig.openTimeout`).
+    let openTimeout: TimeAmount
     let logger: Logger
 
     /// The client for streams: bounded redirects (providers send players to a load-balancer node), no

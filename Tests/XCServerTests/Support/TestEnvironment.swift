@@ -78,7 +78,8 @@ final class TestEnvironment: Sendable {
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
             return logger
         }()
-        slotCore = InProcessSlotCore(grace: config.grace, logger: logger, verifiesInvariants: true)
+        slotCore = InProcessSlotCore(grace: config.grace, settle: config.settle, backoff: config.backoff, logger: logger,
+                                     verifiesInvariants: true)
         services = AppServices(
             config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0), slots: slotCore, logger: logger)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
