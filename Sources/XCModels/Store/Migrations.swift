@@ -19,11 +19,12 @@ enum Migrations {
         return migrator
     }
 
-    /// Titles (`movie`, `series`, `episode`) carry identity and the public id handed to clients; what a
-    /// provider says about a title lives on its relation rows, one per (account, provider id). The
-    /// title's `preferred_relation_id` is the relation clients see (highest account priority among live
-    /// relations) and its `category_ids` the union of its live relations' categories, both recomputed in
-    /// bulk after each sync and account change; a NULL preferred relation means "not served".
+    /// Titles (`movie`, `series`, `episode`) carry identity and the public id handed to clients
+    /// (docs/ids.md); what a provider says about a title lives on its relation rows, one per (account,
+    /// provider id). The title's `preferred_relation_id` is the relation clients see (highest account
+    /// priority among live relations) and its `category_ids` the union of its live relations'
+    /// categories, both recomputed in bulk after each sync and account change; a NULL preferred
+    /// relation means "not served".
     private static let v1 = """
         CREATE TABLE account (
             id INTEGER PRIMARY KEY,

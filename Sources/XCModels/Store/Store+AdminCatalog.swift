@@ -43,7 +43,7 @@ public struct AdminAccountRef: Sendable, Encodable, Equatable {
 /// One row of a catalog page (a movie or a series).
 public struct AdminTitleSummary: Sendable, Encodable, Equatable {
     public var kind: CatalogKind
-    /// The public id clients see (`stream_id` of a movie, `series_id` of a series).
+    /// The public id clients see (`stream_id` of a movie, `series_id` of a series; see docs/ids.md).
     public var id: Int64
     public var name: String
     public var year: Int?

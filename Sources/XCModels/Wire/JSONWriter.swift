@@ -1,7 +1,7 @@
 /// Writes JSON by hand, field by field, into a byte buffer.
 ///
 /// XC clients are strict about *types* (which fields are strings, which numbers) and crash on `null`;
-/// writing each field explicitly makes the wire format exactly what `xtream-api.md` documents, and is
+/// writing each field explicitly makes the wire format exactly what clients expect (docs/xc-wire.md), and is
 /// far cheaper than `JSONEncoder` for a 100,000-title list streamed in chunks.
 public struct JSONWriter: Sendable {
     public var bytes: [UInt8] = []

@@ -5,7 +5,7 @@ import XCModels
 /// `player_api.php`: login and every catalog action clients call.
 ///
 /// Client mistakes never produce a 5xx: unknown actions answer `[]` (as panels do), unknown ids answer
-/// the empty shapes of `xtream-api.md`, wrong credentials `{"user_info":{"auth":0}}`.
+/// empty shapes, wrong credentials `{"user_info":{"auth":0}}` (the table in docs/xc-wire.md).
 struct PlayerAPIController: Sendable {
     let services: AppServices
 

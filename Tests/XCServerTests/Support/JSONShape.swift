@@ -1,7 +1,7 @@
 import Sync
 import Testing
 
-/// The JSON type a field must have on the wire (`xtream-api.md`): clients break on the wrong one.
+/// The JSON type a field must have on the wire (docs/xc-wire.md): clients break on the wrong one.
 enum JSONType: CustomStringConvertible {
     /// `integer`: a string holding a whole number (`"1700000000"`), never `""`: clients run `int()` on it.
     case string, integer, number, array, object, bool
