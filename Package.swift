@@ -71,6 +71,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // The admin API's OpenAPI document, compiled into the binary: served at /api/openapi.json with
             // no resource bundle to lose when the executable is copied elsewhere.

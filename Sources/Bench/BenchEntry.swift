@@ -1,19 +1,13 @@
 import Foundation
-import NIOCore
-import NIOPosix
+import XCServerKit
 
-/// The benchmark's entry. The same executor as `xcserver`'s (SwiftNIO's event loops as Swift Concurrency's
-/// global executor): the fixture provider and the load clients of this process then run as they did when
-/// the benchmark was a subcommand of `xcserver`, so the figures stay comparable.
+/// The benchmark's entry, on the same executor as `xcserver`'s (see `NIOMain`): the fixture provider and
+/// the load clients of this process run as they did when the benchmark was a subcommand of `xcserver`, so
+/// the figures stay comparable.
 @main
 enum BenchEntry {
     static func main() {
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        Task {
-            await Bench.main()
-            exit(0)
-        }
-        dispatchMain()
+        NIOMain.run { await Bench.main() }
     }
 }
 
