@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xcserver", targets: ["XCServer"]),
+        .executable(name: "xcserver-bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,26 +56,59 @@ let package = Package(
             // so `xcserver demo` needs no checkout (see EmbeddedFixtures.swift).
             resources: [.embedInCode("Embedded")]
         ),
-        /// HTTP routes, the connection-slot core, the streaming proxy and the CLI.
-        .executableTarget(
-            name: "XCServer",
+        /// HTTP routes, the connection-slot core, the streaming proxy, the admin API, sync jobs and metrics:
+        /// everything the server does, as a library the CLI wires up and the tests import.
+        .target(
+            name: "XCServerKit",
             dependencies: [
                 "XCModels",
                 "Sync",
-                "FixtureProvider",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // The admin API's OpenAPI document, compiled into the binary: served at /api/openapi.json with
             // no resource bundle to lose when the executable is copied elsewhere.
             resources: [.embedInCode("Admin/openapi.json")]
+        ),
+        /// `xcserver`, the binary users install: argument parsing and wiring only.
+        .executableTarget(
+            name: "XCServer",
+            dependencies: [
+                "XCServerKit",
+                "XCModels",
+                "Sync",
+                "FixtureProvider",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        /// `xcserver-bench`: the benchmark, on generated catalogs from the fixture provider. It runs the
+        /// `xcserver` built beside it as child processes (`sync`, `serve`).
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "XCServerKit",
+                "XCModels",
+                "Sync",
+                "FixtureProvider",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "FixtureProviderTests",
@@ -85,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "XCServerTests",
             dependencies: [
-                "XCServer",
+                "XCServerKit",
                 "XCModels",
                 "Sync",
                 "FixtureProvider",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import XCModels
+import XCServerKit
 
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

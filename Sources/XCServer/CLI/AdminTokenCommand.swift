@@ -1,5 +1,6 @@
 import ArgumentParser
 import XCModels
+import XCServerKit
 
 struct AdminTokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import Sync
 import XCModels
+import XCServerKit
 
 /// `xcserver demo`: a complete xcserver with nothing configured. Starts the fixture provider (two
 /// provider accounts serving the `fixtures/` catalogs and real, playable sample videos, all compiled into

@@ -3,6 +3,7 @@ import Hummingbird
 import Foundation
 import Logging
 import XCModels
+import XCServerKit
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the XC API and streams.")

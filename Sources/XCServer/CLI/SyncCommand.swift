@@ -6,6 +6,7 @@ import Logging
 import Sync
 import Synchronization
 import XCModels
+import XCServerKit
 
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,7 +98,7 @@ struct SyncCommand: AsyncParsableCommand {
         while !Task.isCancelled, let job = jobs.job(id), !job.phase.isFinal {
             let now = Date()
             if let waiting = job.waiting, let text = job.waitingText(at: now) {
-                let due = Self.waitNotices(elapsed: now.timeIntervalSince(waiting.since))
+                let due = SyncJob.waitNotices(elapsed: now.timeIntervalSince(waiting.since))
                 let given = noticed?.since == waiting.since ? noticed!.count : 0
                 if due > given {
                     FileHandle.standardOutput.write(Data("[sync] \(text)\n".utf8))
@@ -106,12 +107,6 @@ struct SyncCommand: AsyncParsableCommand {
             }
             try? await Task.sleep(for: .milliseconds(250))
         }
-    }
-
-    /// How many wait notices are due after `elapsed` seconds: the first after the quiet period, then one
-    /// every 15 s.
-    static func waitNotices(elapsed: TimeInterval) -> Int {
-        elapsed < SyncJob.quietWait ? 0 : 1 + Int((elapsed - SyncJob.quietWait) / 15)
     }
 
     /// Otherwise (a pipe, a log file): a plain line as each step starts. Unbuffered, so a reader sees it

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import XCModels
+import XCServerKit
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

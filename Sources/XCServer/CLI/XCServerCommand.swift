@@ -4,23 +4,13 @@ import Logging
 import NIOCore
 import NIOPosix
 import XCModels
+import XCServerKit
 
-/// The process entry. Before any task exists, SwiftNIO's event loops become Swift Concurrency's
-/// global executor: a proxied chunk then goes from the upstream socket through the stream loop to the
-/// client socket without hopping between NIO's threads and the cooperative pool. Measured with
-/// `xcserver bench --streams-only`: serve CPU per proxied GB 0.53 s instead of 0.69–0.78 s, and one
-/// stream's throughput +37%. The price is that a blocking call in a task would stall I/O on that event
-/// loop, so nothing in xcserver blocks (GRDB's async reads and writes run on its own queues).
+/// The process entry: on SwiftNIO's event loops as the global executor (see `NIOMain`).
 @main
 enum Entry {
     static func main() {
-        // Only possible from the main thread before Swift Concurrency starts, hence this synchronous main.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        Task {
-            await XCServerCommand.main()
-            exit(0)
-        }
-        dispatchMain()
+        NIOMain.run { await XCServerCommand.main() }
     }
 }
 
@@ -28,7 +18,7 @@ struct XCServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xcserver",
         abstract: "One Xtream Codes account for the household, in front of your provider subscriptions.",
-        subcommands: [Serve.self, Demo.self, AccountCommand.self, UserCommand.self, SyncCommand.self, PruneCommand.self, AdminTokenCommand.self, Bench.self]
+        subcommands: [Serve.self, Demo.self, AccountCommand.self, UserCommand.self, SyncCommand.self, PruneCommand.self, AdminTokenCommand.self]
     )
 }
 

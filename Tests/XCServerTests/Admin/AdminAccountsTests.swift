@@ -5,7 +5,7 @@ import NIOHTTP1
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `/api/accounts`: listing, creating, editing, deleting and testing provider accounts over real HTTP.
 @Suite struct AdminAccountsTests {

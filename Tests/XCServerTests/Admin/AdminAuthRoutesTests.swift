@@ -3,7 +3,7 @@ import NIOHTTP1
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// Every accounts, users, categories and catalog route refuses a missing or wrong token with the
 /// JSON error shape and changes nothing; with the token it answers.

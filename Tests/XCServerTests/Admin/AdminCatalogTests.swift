@@ -4,7 +4,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `/api/vod/...`: paged catalog lists with filters, titles with every relation, and stream URLs with
 /// the account that would serve them now.

@@ -2,7 +2,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `/api/categories`: merged categories with each account's part, and disabling one per account.
 @Suite struct AdminCategoriesTests {

@@ -4,7 +4,7 @@ import NIOHTTP1
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// The admin token the admin API tests start their servers with.
 let adminAPITestToken = "admin-api-test-token"

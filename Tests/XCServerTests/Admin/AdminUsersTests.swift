@@ -2,7 +2,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `/api/users`: XC logins, their limits, expiry and category allow-lists, as the XC API then applies them.
 @Suite struct AdminUsersTests {

@@ -6,7 +6,7 @@ import NIOHTTP1
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `xcserver demo`, the README's first command, as the built binary: it prints a working login and
 /// admin token, its start-up sync is a job the admin API lists, and a film plays from its demo provider.
@@ -14,7 +14,7 @@ import XCModels
     /// `xcserver demo` on a free loopback port with its database in `directory`, once it printed its
     /// banner, and the admin token it printed. The caller terminates the child.
     static func start(in directory: URL, timeout: Duration = .seconds(30)) async throws -> (child: SyncCommandTests.Child, port: Int, token: String) {
-        let port = try await StreamBench.freePort()
+        let port = try await FixtureProvider.freePort()
         let child = try SyncCommandTests.Child(
             ["demo", "--host", "127.0.0.1", "--port", String(port), "--db", directory.appendingPathComponent("demo.sqlite").path],
             in: directory)
@@ -36,7 +36,7 @@ import XCModels
         defer { if child.process.isRunning { child.process.terminate() } }
         let output = child.output
         #expect(output.contains("server:   http://127.0.0.1:\(port)"), "\(output)")
-        #expect(output.contains("username: \(Demo.username)") && output.contains("password: \(Demo.password)"))
+        #expect(output.contains("username: \(DemoLogin.username)") && output.contains("password: \(DemoLogin.password)"))
 
         let base = "http://127.0.0.1:\(port)"
         func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: [UInt8]) {
@@ -50,7 +50,7 @@ import XCModels
             try JSONDecoder().decode(ProviderValue.self, from: Data(try await get(path, headers: headers).body))
         }
 
-        let api = "/player_api.php?username=\(Demo.username)&password=\(Demo.password)"
+        let api = "/player_api.php?username=\(DemoLogin.username)&password=\(DemoLogin.password)"
         #expect(try await json(api)["user_info"]["auth"].int == 1)
         let movies = try await json(api + "&action=get_vod_streams")
         #expect(movies.streamIDs.contains(10007), "\(movies.items.count) movies")
@@ -60,7 +60,7 @@ import XCModels
         #expect(jobs.items.first?["trigger"].string == "cli")
         #expect(jobs.items.first?["phase"].string == "done")
 
-        let film = try await get("/movie/\(Demo.username)/\(Demo.password)/10007.mkv", headers: [("Range", "bytes=0-1023")])
+        let film = try await get("/movie/\(DemoLogin.username)/\(DemoLogin.password)/10007.mkv", headers: [("Range", "bytes=0-1023")])
         #expect(film.status == 206)
         #expect(film.body == FixtureProvider.expectedBytes(account: try .alpha(media: .playable), streamID: 10007, range: 0..<1024))
 

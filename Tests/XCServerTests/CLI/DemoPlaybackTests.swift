@@ -2,7 +2,7 @@ import FixtureProvider
 import Foundation
 import Sync
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// What a newcomer does first: `xcserver demo`, then open a film and an episode in a real player. The
 /// binary is copied elsewhere and run from another directory, with `XCSERVER_FIXTURES` pointing nowhere,
@@ -27,7 +27,7 @@ import Testing
         defer { if server.child.process.isRunning { server.child.process.terminate() } }
 
         // The titles, as a client finds them (polled: the listener may answer before the start-up sync ends).
-        let api = "/player_api.php?username=\(Demo.username)&password=\(Demo.password)"
+        let api = "/player_api.php?username=\(DemoLogin.username)&password=\(DemoLogin.password)"
         var movies: [ProviderValue] = []
         var episodes: [ProviderValue] = []
         for _ in 0..<600 where movies.isEmpty || episodes.isEmpty {
@@ -37,12 +37,12 @@ import Testing
         }
         func movie(_ ext: String) throws -> String {
             let item = try #require(movies.first { $0["container_extension"].string == ext }, "no \(ext) film in the demo")
-            return "/movie/\(Demo.username)/\(Demo.password)/\(item["stream_id"].int ?? -1).\(ext)"
+            return "/movie/\(DemoLogin.username)/\(DemoLogin.password)/\(item["stream_id"].int ?? -1).\(ext)"
         }
         let episode = try #require(episodes.first, "Breaking Bad has no season 1 in the demo: \(server.child.errors)")
         let episodeExt = episode["container_extension"].string ?? "mkv"
         let titles = [try movie("mkv"), try movie("mp4"),
-                      "/series/\(Demo.username)/\(Demo.password)/\(episode["id"].string ?? "").\(episodeExt)"]
+                      "/series/\(DemoLogin.username)/\(DemoLogin.password)/\(episode["id"].string ?? "").\(episodeExt)"]
 
         // What decoding the committed samples gives. A title may stream from either account (when the login's
         // previous viewing still holds alpha's one connection, beta's copy plays), and the two accounts list some

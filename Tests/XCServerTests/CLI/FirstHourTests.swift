@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// What a new user meets in the first hour, as the built binary answers it: mistyped options, a port
 /// already taken, a provider that refuses or never answers, a database path that is wrong. Each one
@@ -82,7 +82,7 @@ import XCModels
     @Test func aRefusedConnectionNamesTheAccountAndTheAddress() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await StreamBench.freePort()  // nothing listens there any more
+        let port = try await FixtureProvider.freePort()  // nothing listens there any more
         let db = directory.appendingPathComponent("r.sqlite").path
         try await Store(path: db).addAccount(Account(name: "alpha", baseURL: "http://127.0.0.1:\(port)", username: "u", password: "p",
                                                      maxConnections: 1, priority: 1))
@@ -154,7 +154,7 @@ import XCModels
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("empty.sqlite").path
-        let port = try await StreamBench.freePort()
+        let port = try await FixtureProvider.freePort()
         let child = try SyncCommandTests.Child(["serve", "--db", db, "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0",
                                                 "--admin-token", "t"], in: directory)
         defer { if child.process.isRunning { child.process.terminate() } }

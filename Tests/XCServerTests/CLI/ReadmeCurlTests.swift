@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// README.md as a user pastes it: every curl line of every code block, top to bottom, against a fresh
 /// `xcserver demo` (the README's port replaced by a free one, `$TOKEN` set to the token the demo

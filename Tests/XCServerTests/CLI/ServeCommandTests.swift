@@ -6,7 +6,7 @@ import NIOHTTP1
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `xcserver serve` as a user runs it: the built binary in its own process, so the production entry
 /// point (SwiftNIO's event loops as the concurrency executor, which in-process tests do not use) is
@@ -29,7 +29,7 @@ import XCModels
         _ = try await SyncCommandTests.fixtureDatabase(dbPath, provider: provider)
             .addUser(User(username: Self.user, password: Self.password, maxConnections: 2))
 
-        let port = try await StreamBench.freePort()
+        let port = try await FixtureProvider.freePort()
         let child = try SyncCommandTests.Child(
             ["serve", "--db", dbPath, "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", Self.token],
             in: directory)

@@ -3,7 +3,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// pyxtream, a client library that converts fields the way strict apps do (`int(exp_date)`, `int(added)`,
 /// `int(category_id)`, `int(is_adult)`), against a real `xcserver serve` whose catalog is both fixture

@@ -2,7 +2,7 @@ import Foundation
 import NIOHTTP1
 import Sync
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// The admin API's OpenAPI document (the bytes `/api/openapi.json` serves) and the check of one real
 /// answer against it. `TestEnvironment.call` runs the check on every admin call of every test, so each
@@ -22,7 +22,7 @@ struct OpenAPIContract: Sendable {
         do {
             return OpenAPIContract(document: try JSONDecoder().decode(ProviderValue.self, from: Data(AdminAPI.openAPIDocument)))
         } catch {
-            return OpenAPIContract(document: .null, parseError: "Sources/XCServer/Admin/openapi.json is not JSON: \(error)")
+            return OpenAPIContract(document: .null, parseError: "Sources/XCServerKit/Admin/openapi.json is not JSON: \(error)")
         }
     }()
 

@@ -3,9 +3,9 @@ import NIOHTTP1
 import Sync
 import Testing
 import FixtureProvider
-@testable import XCServer
+@testable import XCServerKit
 
-/// The admin API against its OpenAPI document (`Sources/XCServer/Admin/openapi.json`): the document
+/// The admin API against its OpenAPI document (`Sources/XCServerKit/Admin/openapi.json`): the document
 /// is served, well formed and names exactly the routes the router has; a tour over real HTTP makes
 /// every documented status of every operation happen (401 aside: `AdminAuthRoutesTests` covers it for
 /// every route) and holds each answer, and each request body sent, to the document.

@@ -107,7 +107,7 @@ struct SchemaValidator {
     }
 }
 
-@testable import XCServer
+@testable import XCServerKit
 import Testing
 
 @Suite struct SchemaValidatorTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// The failure memory of lazy fetches, as a pure value: time is an argument, nothing sleeps.
 @Suite struct FetchBackoffTests {

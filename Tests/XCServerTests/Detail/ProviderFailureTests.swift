@@ -4,7 +4,7 @@ import Logging
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// A failing provider sees no storm: clients hammering titles whose episodes or details were never
 /// fetched get answers from the store, the provider at most one request per item per back-off, and the
@@ -85,7 +85,7 @@ import XCModels
             _ = try await env.services.sync.run(options: SyncOptions(episodes: false))
             var alpha = try #require(try await env.store.account(named: "alpha"))
             let working = alpha.baseURL
-            alpha.baseURL = "http://127.0.0.1:\(try await StreamBench.freePort())"
+            alpha.baseURL = "http://127.0.0.1:\(try await FixtureProvider.freePort())"
             try await env.store.updateAccount(alpha)
             env.provider.resetStats()
 

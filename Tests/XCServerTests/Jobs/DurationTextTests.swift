@@ -1,5 +1,5 @@
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 @Suite struct DurationTextTests {
     @Test(arguments: [

@@ -2,7 +2,7 @@ import Foundation
 import NIOHTTP1
 import Sync
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// The admin token the job and metrics tests start their servers with.
 let jobTestToken = "t"

@@ -4,7 +4,7 @@ import GRDB
 import Synchronization
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// `xcserver sync` and `xcserver prune` as a user runs them: the built binary, a real fixture provider,
 /// a database file, and Ctrl-C (SIGINT) in the middle of a sync.

@@ -6,7 +6,7 @@ import Sync
 import Synchronization
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// Sync jobs over real HTTP against the fixture provider: lifecycle and progress, one sync per
 /// account, cancellation keeping what was committed, prune, and the errors of each route.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// The CLI's progress line while a provider keeps a sync waiting for its first byte: silent for the
 /// quiet period, then counting the wait, and back to the figures once the answer started.
@@ -27,11 +27,11 @@ import Testing
     }
 
     @Test func waitNoticesComeAfterTheQuietPeriodThenEvery15Seconds() {
-        #expect(SyncCommand.waitNotices(elapsed: 0) == 0)
-        #expect(SyncCommand.waitNotices(elapsed: 1.9) == 0)
-        #expect(SyncCommand.waitNotices(elapsed: 2) == 1)
-        #expect(SyncCommand.waitNotices(elapsed: 16.9) == 1)
-        #expect(SyncCommand.waitNotices(elapsed: 17) == 2)
-        #expect(SyncCommand.waitNotices(elapsed: 92) == 7)
+        #expect(SyncJob.waitNotices(elapsed: 0) == 0)
+        #expect(SyncJob.waitNotices(elapsed: 1.9) == 0)
+        #expect(SyncJob.waitNotices(elapsed: 2) == 1)
+        #expect(SyncJob.waitNotices(elapsed: 16.9) == 1)
+        #expect(SyncJob.waitNotices(elapsed: 17) == 2)
+        #expect(SyncJob.waitNotices(elapsed: 92) == 7)
     }
 }

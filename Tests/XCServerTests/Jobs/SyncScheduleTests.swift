@@ -1,7 +1,7 @@
 import Foundation
 import Sync
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// `serve --sync-interval`: the schedule runs sync jobs through the same machinery as the API.
 @Suite struct SyncScheduleTests {

@@ -3,7 +3,7 @@ import FixtureProvider
 import Foundation
 import NIOCore
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// `GET /metrics` over real HTTP: the named series, with values that move as requests, streams and
 /// sync jobs happen.

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import FixtureProvider
 import Foundation
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// docs/slots.md, "A login's own linger", over real HTTP against the fixture provider: two devices of one
 /// login behind a trusted reverse proxy (told apart by `X-Forwarded-For`).

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import XCServer
+@testable import XCServerKit
 
 @Suite("Slot core: reuse, admission, linger, zapping, release")
 struct SlotAdmissionTests {

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import XCServer
+@testable import XCServerKit
 
 @Suite("Slot core: randomized concurrency")
 struct SlotConcurrencyTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import XCServer
+@testable import XCServerKit
 
 @Suite("Slot core: failover and pinning")
 struct SlotFailoverTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import XCServer
+@testable import XCServerKit
 
 /// The state machine on its own: no clock (every instant is a value passed in), no lock, no logger. Each test
 /// checks the decision and the events a step hands back.

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import Testing
 
-@testable import XCServer
+@testable import XCServerKit
 
 /// Time that moves only when a test says so, so linger and back-off are tested to the instant without sleeping.
 final class ManualClock: SlotClock {

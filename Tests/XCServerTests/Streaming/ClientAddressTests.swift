@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import FixtureProvider
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 @Suite struct ClientAddressTests {
     @Test func forwardedForCountsOnlyFromTrustedProxies() {

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// A real media file played through the proxy by a real player stack (ffprobe / ffmpeg's HTTP + Matroska
 /// demuxer), from an alpha account that allows one connection on both sides: xcserver's `max_connections` 1

@@ -7,7 +7,7 @@ import NIOPosix
 import Synchronization
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// Hundreds of real HTTP stream requests against a real xcserver, from several users and several source
 /// addresses (127.0.0.1–3, so several "devices"), in a seeded random mix: alpha-only, beta-only and shared

@@ -5,7 +5,7 @@ import NIOCore
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// The stream proxy over real HTTP against the fixture provider's real bytes: bodies, headers,
 /// the slot rules of docs/slots.md, failover, resume and the clear refusals.

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import FixtureProvider
 import NIOCore
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// The read budget: one stream reads in large pieces, many streams share a fixed amount.
 @Suite struct StreamReadBudgetTests {

@@ -4,7 +4,7 @@ import NIOCore
 import FixtureProvider
 import Sync
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// The built xcserver running `serve` or `demo` in its own process on a free loopback port, as a user
 /// runs it, with plain HTTP GETs against it.
@@ -18,7 +18,7 @@ struct ServedBinary: Sendable {
     static func start(
         _ command: String, _ arguments: [String], in directory: URL, executable: String? = nil, environment: [String: String] = [:]
     ) async throws -> ServedBinary {
-        let port = try await StreamBench.freePort()
+        let port = try await FixtureProvider.freePort()
         let child = try SyncCommandTests.Child([command] + arguments + ["--host", "127.0.0.1", "--port", String(port)],
                                                in: directory, executable: executable, environment: environment)
         let served = ServedBinary(child: child, port: port)
@@ -67,4 +67,10 @@ struct ServedBinary: Sendable {
         if child.process.isRunning { child.process.terminate() }
         return try await child.wait(timeout: .seconds(20))
     }
+}
+
+/// The login `xcserver demo` prints (and creates); written here again so a change of it shows in the tests.
+enum DemoLogin {
+    static let username = "demo"
+    static let password = "demo"
 }

@@ -8,7 +8,7 @@ import NIOCore
 import NIOHTTP1
 import Sync
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// A real xcserver on 127.0.0.1 (random port) over a real SQLite file in a temporary directory, in
 /// front of a real fixture provider, for one test.

@@ -4,7 +4,7 @@ import GRDB
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// A real sync of the two fixture accounts (`fixtures/README.md` lists every item and the outcome
 /// asserted here), then the XC API over HTTP.

@@ -2,7 +2,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 @Suite struct JSONItemSplitterTests {
     @Test func splitsAnArrayFedOneByteAtATime() throws {

@@ -4,7 +4,7 @@ import GRDB
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// What xcserver asks of providers: bounded, spaced, and only when a client needs it.
 @Suite struct ProviderPolitenessTests {

@@ -2,7 +2,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// A user's category allow-list and an account's disabled categories, as the XC API applies them.
 @Suite struct CategoryAccessTests {

@@ -2,7 +2,7 @@ import Foundation
 import Sync
 import Testing
 import XCModels
-@testable import XCServer
+@testable import XCServerKit
 
 /// Category lists read counts the store keeps with what is served: they change at once with an admin
 /// switch or a sync, and a category disabled for an account contributes nothing from that account.

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Sync
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// Every endpoint over real HTTP after a real sync of both fixture accounts: field types as the spec
 /// lists them, and no `null` anywhere.

@@ -2,7 +2,7 @@ import FixtureProvider
 import Foundation
 import Sync
 import Testing
-@testable import XCServer
+@testable import XCServerKit
 
 /// The fields apps show (year, release date, duration, plot, genre...) reach them as the provider sent
 /// them, field by field, from a provider that answers as XUI.one panels do: a `year` in the list items,

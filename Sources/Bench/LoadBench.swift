@@ -9,7 +9,7 @@ import XCModels
 import Glibc
 #endif
 
-/// Options of the load part of `xcserver bench` (an option group of `Bench`).
+/// Options of the load part of `xcserver-bench` (an option group of `Bench`).
 struct LoadBenchOptions: ParsableArguments {
     @Flag(help: "Run only the load figures (many clients on the generated catalog, and a failing provider).") var loadOnly = false
     @Option(help: "Concurrent keep-alive clients of the load figures, comma-separated.") var loadClients = "20,50,200"
@@ -19,7 +19,7 @@ struct LoadBenchOptions: ParsableArguments {
     var clientCounts: [Int] { loadClients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
 }
 
-/// The load figures of `xcserver bench`: requests per second and latency of the cheap answers under many
+/// The load figures of `xcserver-bench`: requests per second and latency of the cheap answers under many
 /// concurrent clients, and what a failing provider sees while clients hammer titles it cannot answer for.
 ///
 /// The fixture provider runs in this process, `xcserver sync --no-episodes` and `xcserver serve` as
@@ -54,11 +54,11 @@ struct LoadBench {
         let store = try Store(path: dbPath)
         try await store.addAccount(Account(name: "load", baseURL: provider.baseURL, username: "load", password: "load", maxConnections: 4))
         try await store.addUser(User(username: "u", password: "p", maxConnections: 4))
-        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let executable = try Bench.serverExecutable()
         let common = ["--db", dbPath, "--log-level", "warning"]
         try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
 
-        let port = try await StreamBench.freePort()
+        let port = try await FixtureProvider.freePort()
         let logPath = work.appendingPathComponent("load-serve.log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let server = Process()

@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
+import XCServerKit
 import NIOCore
 
 /// Runs the HTTP server of `serve` and `demo`: `announce` runs once the listener is bound (never
 /// before, so "up" is only printed when it is true), with the port actually bound; a failed bind
 /// ends the command with a sentence saying what to change instead of NIO's `bind(...)` error.
-enum Listen {
-    static func run(_ services: AppServices, announce: @escaping @Sendable (_ port: Int) -> Void) async throws {
+public enum Listen {
+    public static func run(_ services: AppServices, announce: @escaping @Sendable (_ port: Int) -> Void) async throws {
         let config = services.config
         do {
             try await buildApplication(services: services) { channel in
@@ -19,7 +20,7 @@ enum Listen {
 }
 
 /// Why the listener could not be bound, worded for the person who typed `--host`/`--port`.
-enum ListenError: Error, Equatable, CustomStringConvertible {
+public enum ListenError: Error, Equatable, CustomStringConvertible {
     case portInUse(Int)
     case privilegedPort(Int)
     case addressNotHere(String)
@@ -33,7 +34,7 @@ enum ListenError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .portInUse(let port): return "port \(port) is in use (another xcserver?); choose one with --port"
         case .privilegedPort(let port): return "port \(port) needs root (ports below 1024 are privileged); choose one above 1023 with --port"

@@ -5,16 +5,16 @@ import Logging
 ///
 /// The event's own prefix (`[sync]`, `[api]`, `[slots]`) says where it comes from, so the label and
 /// source module that swift-log's stream handler adds would only repeat it.
-struct LineLogHandler: LogHandler {
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
+public struct LineLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var line = "\(Self.timestamp()) \(event.level) \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         if !merged.isEmpty {
@@ -31,4 +31,8 @@ struct LineLogHandler: LogHandler {
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
                       parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
+}
+
+extension LineLogHandler {
+    public init(logLevel: Logger.Level) { self.logLevel = logLevel }
 }

@@ -9,13 +9,13 @@ import XCModels
 ///
 /// One sync per account at a time: a job whose accounts overlap a running job's is refused. A
 /// cancelled job stops between batches; what it committed stays (see `SyncEngine.run`).
-final class SyncJobs: Sendable {
-    enum StartError: Error, CustomStringConvertible {
+public final class SyncJobs: Sendable {
+    public enum StartError: Error, CustomStringConvertible {
         case unknownAccount(String)
         case accountDisabled(String)
         case busy(account: String, job: Int)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .unknownAccount(let name): return "no account named '\(name)'"
             case .accountDisabled(let name): return "account '\(name)' is disabled; enable it to sync it"
@@ -42,7 +42,7 @@ final class SyncJobs: Sendable {
     let logger: Logger
     private let state = Mutex(State())
 
-    init(engine: SyncEngine, metrics: ServerMetrics?, logger: Logger) {
+    public init(engine: SyncEngine, metrics: ServerMetrics?, logger: Logger) {
         self.engine = engine
         self.metrics = metrics
         self.logger = logger
@@ -50,7 +50,7 @@ final class SyncJobs: Sendable {
 
     /// Starts a job for one account (by name) or every enabled account, and returns it at once (queued).
     /// `observer` sees every progress event of the job as it happens (after the job's state took it in).
-    func start(
+    public func start(
         account name: String? = nil, options: SyncOptions = SyncOptions(), trigger: SyncJob.Trigger,
         observer: (@Sendable (SyncProgress) -> Void)? = nil
     ) async throws -> SyncJob {
@@ -82,7 +82,7 @@ final class SyncJobs: Sendable {
         return job
     }
 
-    func job(_ id: Int) -> SyncJob? {
+    public func job(_ id: Int) -> SyncJob? {
         state.withLock { $0.jobs[id] }
     }
 
@@ -102,7 +102,7 @@ final class SyncJobs: Sendable {
     }
 
     /// Asks a running job to stop; `nil` for an unknown id. A job that already ended is returned as it is.
-    func cancel(_ id: Int) -> SyncJob? {
+    public func cancel(_ id: Int) -> SyncJob? {
         state.withLock { state in
             guard var job = state.jobs[id] else { return nil }
             if !job.phase.isFinal, let task = state.tasks[id] {
@@ -115,7 +115,7 @@ final class SyncJobs: Sendable {
     }
 
     /// Waits for a job to end and returns it in its final state.
-    func wait(_ id: Int) async -> SyncJob? {
+    public func wait(_ id: Int) async -> SyncJob? {
         if let task = state.withLock({ $0.tasks[id] }) { await task.value }
         return job(id)
     }

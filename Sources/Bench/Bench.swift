@@ -9,14 +9,15 @@ import XCModels
 import Glibc
 #endif
 
-/// `xcserver bench`: measures the catalog path on a generated provider of realistic size, the answers
+/// `xcserver-bench`: measures the catalog path on a generated provider of realistic size, the answers
 /// under many concurrent clients and a failing provider (`LoadBench`), and streaming (`StreamBench`).
 ///
-/// The sync and the server run as child processes of this one (the same binary, `sync` and `serve`),
-/// so their memory figures are theirs alone and not the fixture provider's. Run it in release:
-/// `swift run -c release xcserver bench`.
+/// The sync and the server run as child processes of this one (the `xcserver` built beside it, `sync`
+/// and `serve`), so their memory figures are theirs alone and not the fixture provider's. Run it in
+/// release: `swift build -c release && swift run -c release xcserver-bench`.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmark sync and catalog answers on a generated catalog.")
+    static let configuration = CommandConfiguration(
+        commandName: "xcserver-bench", abstract: "Benchmark sync, catalog answers, load and streaming of xcserver on a generated catalog.")
 
     @Option var movies = 100_000
     @Option var series = 10_000
@@ -50,7 +51,7 @@ struct Bench: AsyncParsableCommand {
         try await store.addAccount(Account(name: "bench", baseURL: provider.baseURL, username: "bench", password: "bench", maxConnections: 4))
         try await store.addUser(User(username: "u", password: "p", maxConnections: 4))
 
-        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let executable = try Bench.serverExecutable()
         let common = ["--db", dbPath, "--log-level", "warning"]
 
         let lists = try await Self.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
@@ -63,7 +64,7 @@ struct Bench: AsyncParsableCommand {
         let resync = try await Self.runChild(executable, ["sync", "--rate", "0"] + common)
         print(String(format: "re-sync, nothing changed: %.2f s", resync.seconds))
 
-        let port = try await StreamBench.freePort()
+        let port = try await FixtureProvider.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: executable)
         server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common

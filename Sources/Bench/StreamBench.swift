@@ -9,11 +9,12 @@ import NIOPosix
 import Sync
 import Synchronization
 import XCModels
+import XCServerKit
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Options of the streaming part of `xcserver bench` (an option group of `Bench`).
+/// Options of the streaming part of `xcserver-bench` (an option group of `Bench`).
 struct StreamBenchOptions: ParsableArguments {
     @Flag(help: "Run only the streaming figures (skip the catalog and load parts).") var streamsOnly = false
     @Flag(help: "Run only the catalog figures (skip the load and streaming parts).") var catalogOnly = false
@@ -27,7 +28,7 @@ struct StreamBenchOptions: ParsableArguments {
     @Option(help: "Acquire+release iterations per slot-core run.") var slotIterations = 1_000_000
 }
 
-/// The streaming figures of `xcserver bench`, on a small generated catalog (the catalog part covers size).
+/// The streaming figures of `xcserver-bench`, on a small generated catalog (the catalog part covers size).
 ///
 /// Processes: the fixture provider and every HTTP client run in this (bench) process; `xcserver serve` runs as
 /// a child on a database synced by an `xcserver sync` child, so its RSS is its own. Everything is on loopback.
@@ -87,7 +88,7 @@ struct StreamBench {
         for (name, max) in [("tp", 2), ("ttfb", 2), ("many", maxConnections)] {
             userIDs[name] = try await store.addUser(User(username: name, password: "p", maxConnections: max)).id!
         }
-        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let executable = try Bench.serverExecutable()
         let common = ["--db", dbPath, "--log-level", "warning"]
         try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
         let publicIDs: [Int: Int64] = try await store.pool.read { db in
@@ -101,7 +102,7 @@ struct StreamBench {
             throw UserFacingError("the streaming catalog synced \(publicIDs.count) movies, expected \(concurrent + 2)")
         }
 
-        let port = try await Self.freePort()
+        let port = try await FixtureProvider.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: executable)
         server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", Self.adminToken] + common
@@ -288,60 +289,6 @@ struct StreamBench {
         }
     }
 
-    // MARK: 4. slot decisions
-
-    /// `InProcessSlotCore.acquireNow` + `release`, in this process, no HTTP. Two workloads: a returning viewer
-    /// (grace 10 s, so every acquire reuses that viewer's lingering slot) and a new viewing every time (grace 0, so
-    /// every acquire ends the expired slot and admits a new one: user limit, candidate order, account room).
-    func slotDecisions() {
-        var logger = Logger(label: "xcserver.bench.slots")
-        logger.logLevel = .error
-        let iterations = max(1, options.slotIterations)
-        for (label, grace) in [("reuse, grace 10 s", Duration.seconds(10)), ("new slot each time, grace 0", Duration.zero)] {
-            var figures: [String] = []
-            for threads in [1, 2] {
-                let core = InProcessSlotCore(grace: grace, logger: logger)
-                let requests = (0..<threads).map { Self.slotRequests(thread: $0) }
-                let perThread = iterations / threads
-                let refused = Tally()
-                let started = ContinuousClock.now
-                DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                    let mine = requests[thread]
-                    var refusals = 0
-                    for i in 0..<perThread {
-                        do {
-                            let lease = try core.acquireNow(mine[i % mine.count])
-                            lease.release()
-                        } catch {
-                            refusals += 1
-                        }
-                    }
-                    refused.add(refusals)
-                }
-                let seconds = started.duration(to: .now).inSeconds
-                let rate = Double(perThread * threads) / seconds
-                figures.append(String(format: "%d thread%@ %.0fk/s%@", threads, threads == 1 ? "" : "s", rate / 1000,
-                                      refused.value > 0 ? " (\(refused.value) refused!)" : (rate >= 100_000 ? "" : " BELOW TARGET")))
-            }
-            print("4. slot decisions in the bench process, \(iterations) acquire+release over 128 viewer keys per thread on 3 accounts (\(label)): \(figures.joined(separator: ", ")) (target ≥ 100k/s)")
-        }
-    }
-
-    /// 128 viewer keys (16 users × 8 titles, one client IP per key) over 3 accounts of 128 connections each:
-    /// room for every key's slot to linger, so no request is refused.
-    static func slotRequests(thread: Int) -> [SlotRequest] {
-        let candidates = (1...3).map { account in
-            SlotCandidate(accountID: Int64(account), accountName: "account\(account)", relationID: Int64(account * 1000),
-                          priority: account == 1 ? 10 : 5, maxConnections: 128)
-        }
-        return (0..<128).map { k in
-            SlotRequest(
-                key: ViewerKey(userID: Int64(1 + thread * 100 + k % 16), clientIP: "10.\(thread).\(k / 256).\(k % 256)",
-                               kind: .movie, contentID: Int64(k)),
-                userMaxConnections: 16, candidates: candidates)
-        }
-    }
-
     /// A counter; `enter`/`leave` also track the highest value reached.
     final class Tally: Sendable {
         private let count = Mutex((value: 0, peak: 0))
@@ -460,56 +407,6 @@ struct StreamBench {
             kill(server.processIdentifier, SIGKILL)
         }
         server.waitUntilExit()
-    }
-
-    /// CPU seconds a process spent in user space and in the kernel.
-    struct CPUTime {
-        var user = 0.0
-        var system = 0.0
-        var total: Double { user + system }
-
-        static func + (a: Self, b: Self) -> Self { Self(user: a.user + b.user, system: a.system + b.system) }
-        static func - (a: Self, b: Self) -> Self { Self(user: a.user - b.user, system: a.system - b.system) }
-    }
-
-    /// The whole machine's CPU ticks, summed over its CPUs: busy ones and all of them.
-    struct MachineTicks {
-        var busy = 0.0
-        var all = 0.0
-        var busyFraction: Double { all > 0 ? busy / all : 0 }
-
-        static func + (a: Self, b: Self) -> Self { Self(busy: a.busy + b.busy, all: a.all + b.all) }
-        static func - (a: Self, b: Self) -> Self { Self(busy: a.busy - b.busy, all: a.all - b.all) }
-    }
-
-    /// CPU seconds a process has used so far, in user space and in the kernel, from `/proc/PID/stat`.
-    static func cpuTime(pid: Int32) -> CPUTime {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return CPUTime() }
-        // Fields after "(comm)": state is field 3, utime 14, stime 15.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return CPUTime() }
-        let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return CPUTime(user: user / tick, system: system / tick)
-    }
-
-    /// The machine's ticks so far, from the `cpu` line of `/proc/stat` (idle and iowait are not busy).
-    static func machineTicks() -> MachineTicks {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return MachineTicks() }
-        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard ticks.count >= 5 else { return MachineTicks() }
-        let all = ticks.reduce(0, +)
-        return MachineTicks(busy: all - ticks[3] - ticks[4], all: all)
-    }
-
-    /// A port nobody listens on now (bound and closed at once).
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
     }
 
     static func waitForHealth(client: HTTPClient, port: Int) async throws {

@@ -17,6 +17,6 @@ enum AdminAPI {
         }
     }
 
-    /// `Sources/XCServer/Admin/openapi.json`, the contract the tests hold every admin answer to.
+    /// `Sources/XCServerKit/Admin/openapi.json`, the contract the tests hold every admin answer to.
     static let openAPIDocument: [UInt8] = PackageResources.openapi_json
 }

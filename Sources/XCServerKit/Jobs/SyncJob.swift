@@ -2,15 +2,15 @@ import Foundation
 import Sync
 
 /// One sync run as `GET /api/sync/jobs/{id}` and the CLI's progress line show it.
-struct SyncJob: Sendable {
-    enum Phase: String, Sendable, Codable {
+public struct SyncJob: Sendable {
+    public enum Phase: String, Sendable, Codable {
         case queued, categories, movies, series, episodes, finishing, done, failed, cancelled
 
-        var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
+        public var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
     }
 
     /// Who started the job: the admin API, `serve --sync-interval`, or `xcserver sync`.
-    enum Trigger: String, Sendable, Codable {
+    public enum Trigger: String, Sendable, Codable {
         case api, schedule, cli
     }
 
@@ -88,11 +88,11 @@ struct SyncJob: Sendable {
 
     static let kinds = ["categories", "movies", "series", "episodes"]
 
-    var id: Int
+    public var id: Int
     var trigger: Trigger
     var force: Bool
     var prune: Bool
-    var phase: Phase = .queued
+    public var phase: Phase = .queued
     /// The account being synced now.
     var currentAccount: String?
     var accounts: [AccountState]
@@ -105,16 +105,22 @@ struct SyncJob: Sendable {
     /// The engine's report once the job ended (for the CLI's summary).
     var report: SyncReport?
     /// The list call the current account waits on, until its answer starts (CLI only, not in the API).
-    var waiting: Waiting?
+    public var waiting: Waiting?
 
-    struct Waiting: Sendable, Equatable {
+    public struct Waiting: Sendable, Equatable {
         var account: String
         var action: String
-        var since: Date
+        public var since: Date
     }
 
     /// How long a wait goes unmentioned: an answering provider starts well within it.
-    static let quietWait: TimeInterval = 2
+    public static let quietWait: TimeInterval = 2
+
+    /// How many wait notices `xcserver sync` owes after `elapsed` seconds of waiting: the first after the
+    /// quiet period, then one every 15 s.
+    public static func waitNotices(elapsed: TimeInterval) -> Int {
+        elapsed < quietWait ? 0 : 1 + Int((elapsed - quietWait) / 15)
+    }
 
     /// Every kind, summed over the job's accounts.
     var progress: [String: KindProgress] {
@@ -150,21 +156,21 @@ struct SyncJob: Sendable {
 
     /// What an ended job prints (`xcserver sync`, `demo`): the engine's report, then failures of the
     /// job itself, which belong to no account.
-    var summaryText: String {
+    public var summaryText: String {
         var lines = report.map { [$0.text] } ?? []
         lines += errors.filter { $0.account == nil }.map { "sync FAILED: \($0.message)" }
         return lines.joined(separator: "\n")
     }
 
     /// The wait, once it is long enough to mention: `alpha: waiting for get_vod_streams (12 s)`.
-    func waitingText(at now: Date) -> String? {
+    public func waitingText(at now: Date) -> String? {
         guard !phase.isFinal, let waiting, now.timeIntervalSince(waiting.since) >= Self.quietWait else { return nil }
         return "\(waiting.account): waiting for the provider to answer \(waiting.action) (\(Int(now.timeIntervalSince(waiting.since))) s)"
     }
 
     /// The CLI's one-line view: `alpha: movies 1200/1800 (added 4, updated 2)`, or the wait for a
     /// slow provider's first byte, counting, so a silent panel does not look like a hung sync.
-    func progressLine(at now: Date) -> String {
+    public func progressLine(at now: Date) -> String {
         if let waiting = waitingText(at: now) { return waiting }
         guard !phase.isFinal, let name = currentAccount, let account = accounts.first(where: { $0.name == name }) else {
             return phase == .finishing ? "finishing" : phase.rawValue
@@ -186,7 +192,7 @@ extension SyncJob: Encodable {
         case endedAt = "ended_at"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(trigger, forKey: .trigger)

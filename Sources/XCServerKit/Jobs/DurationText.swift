@@ -2,21 +2,21 @@ import Foundation
 
 /// Durations as people type them on the command line: `90s`, `30m`, `24h`, `7d`, `1h30m`, or a bare
 /// number of seconds (`0` is zero, which `--sync-interval` reads as "off").
-enum DurationText {
-    struct Invalid: Error, CustomStringConvertible {
+public enum DurationText {
+    public struct Invalid: Error, CustomStringConvertible {
         var text: String
-        var description: String {
+        public var description: String {
             "'\(text)' is not a duration; use a number with a unit, e.g. 90s, 30m, 24h, 7d or 1h30m (0 for none)"
         }
     }
 
     static let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
 
-    static func parse(_ text: String) throws(Invalid) -> Duration {
+    public static func parse(_ text: String) throws(Invalid) -> Duration {
         .seconds(try seconds(text))
     }
 
-    static func seconds(_ text: String) throws(Invalid) -> Int64 {
+    public static func seconds(_ text: String) throws(Invalid) -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         if let plain = Int64(trimmed), plain >= 0 { return plain }
         var total: Int64 = 0

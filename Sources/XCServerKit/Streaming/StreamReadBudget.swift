@@ -12,7 +12,7 @@ import Synchronization
 /// provider answers, so a burst of opens shrinks the reads at once. (A connection's reused read
 /// buffer keeps the size it grew to, so the cap bounds what new reads allocate, not every buffer.)
 ///
-/// Measured with `xcserver bench --streams-only` (2 cores, five or more runs each): a fixed 64 KiB read gave
+/// Measured with `xcserver-bench --streams-only` (2 cores, five or more runs each): a fixed 64 KiB read gave
 /// 135-204 MB server RSS with 200 open streams and 0.49-0.56 CPU-s per proxied GB for one stream; a
 /// fixed 32 KiB 82-118 MB but 0.67-0.72 CPU-s per GB; this budget 70-98 MB and 0.30-0.37 CPU-s per GB,
 /// at 850-890 MB/s aggregate for the 200 streams (970 with 32 KiB reads).

@@ -16,7 +16,7 @@ import Synchronization
 /// - `xcserver_upstream_bytes_total{account}`: body bytes streamed from each provider account to clients.
 /// - `xcserver_sync_jobs_total{outcome}`: sync jobs ended, by `done`, `failed`, `cancelled`.
 /// - `xcserver_sync_job_duration_seconds{outcome}`: histogram of sync job wall time.
-final class ServerMetrics: Sendable {
+public final class ServerMetrics: Sendable {
     enum Name {
         static let httpRequests = "xcserver_http_requests_total"
         static let activeSlots = "xcserver_active_slots"

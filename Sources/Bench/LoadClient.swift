@@ -4,7 +4,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// The load generator of `xcserver bench`: `clients` keep-alive HTTP/1.1 connections to 127.0.0.1, each
+/// The load generator of `xcserver-bench`: `clients` keep-alive HTTP/1.1 connections to 127.0.0.1, each
 /// on its own thread with a blocking socket, sending one request after the other for a while.
 ///
 /// Blocking sockets on plain threads cost the two shared cores far less per request than an event-loop

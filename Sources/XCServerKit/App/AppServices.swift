@@ -11,7 +11,7 @@ extension AppServices {
 }
 
 /// The long-lived parts every route shares; built once by `serve`, `demo` and tests.
-final class AppServices: Sendable {
+public final class AppServices: Sendable {
     let config: ServerConfig
     let store: Store
     let http: HTTPClient
@@ -25,7 +25,7 @@ final class AppServices: Sendable {
     let upstream: Upstream
     let logger: Logger
     /// Sync jobs with progress (admin API, schedule); and this server's Prometheus registry.
-    let jobs: SyncJobs
+    public let jobs: SyncJobs
     let metrics: ServerMetrics
 
     init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,

@@ -1,5 +1,5 @@
 /// How `serve` was asked to run.
-struct ServerConfig: Sendable {
+public struct ServerConfig: Sendable {
     var host = "0.0.0.0"
     var port = 8080
     /// What `server_info.url`/`port` tell clients; taken from each request's Host header when nil, which
