@@ -22,7 +22,7 @@ extension Store {
                 UPDATE \(title) SET
                   preferred_relation_id = (
                     SELECT r.id FROM \(relation) r JOIN account a ON a.id = r.account_id
-                    WHERE \(served) ORDER BY a.priority DESC, a.id, r.id LIMIT 1),
+                    WHERE \(served) ORDER BY \(AdmissionOrder.sql()), r.id LIMIT 1),
                   category_ids = COALESCE((
                     SELECT json_group_array(DISTINCT j.value) FROM \(relation) r JOIN account a ON a.id = r.account_id,
                       json_each(r.category_ids) j
@@ -69,7 +69,7 @@ extension Store {
                 JOIN account a ON a.id = r.account_id
                 JOIN series_relation sr ON sr.id = r.series_relation_id
                 WHERE r.episode_id = episode.id AND r.stale = 0 AND sr.stale = 0 AND a.enabled = 1
-                ORDER BY a.priority DESC, a.id, r.id LIMIT 1)
+                ORDER BY \(AdmissionOrder.sql()), r.id LIMIT 1)
             WHERE ?1 IS NULL OR series_id = ?1
             """, arguments: [seriesID])
     }
