@@ -11,7 +11,7 @@ extension Store {
     ///
     /// One bulk statement per table is cheaper than keeping this right row by row during an import, and it
     /// makes the choice a pure function of the relations, so it cannot drift.
-    public static func recomputePreferredRelations(_ db: Database) throws {
+    static func recomputePreferredRelations(_ db: Database) throws {
         for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
             let served = """
                 r.\(key) = \(title).id AND r.stale = 0 AND a.enabled = 1
@@ -62,7 +62,7 @@ extension Store {
 
     /// The episode part of `recomputePreferredRelations`, optionally for one series only (after an
     /// on-demand fetch of its episodes).
-    public static func recomputePreferredEpisodes(_ db: Database, seriesID: Int64?) throws {
+    static func recomputePreferredEpisodes(_ db: Database, seriesID: Int64?) throws {
         try db.execute(sql: """
             UPDATE episode SET preferred_relation_id = (
                 SELECT r.id FROM episode_relation r
