@@ -36,7 +36,6 @@ let package = Package(
             dependencies: [
                 "XCModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import FixtureProvider
 import Foundation
-import GRDB
 import Sync
 import XCModels
 #if canImport(Glibc)
@@ -109,10 +108,7 @@ struct LoadBench {
         for id in Self.warmTitles { try await get("action=get_series_info&series_id=\(id)") }
         // Details are fetched in the background at the account's rate; ask until the store has them all.
         for _ in 0..<60 {
-            let missing = try await store.pool.read { db in
-                try Int64.fetchAll(db, sql: "SELECT public_id FROM movie WHERE public_id BETWEEN ? AND ? AND detail_fetched_at IS NULL",
-                                   arguments: [Self.warmTitles.lowerBound, Self.warmTitles.upperBound])
-            }
+            let missing = try await store.moviesWithoutDetail(publicIDs: Int64(Self.warmTitles.lowerBound)...Int64(Self.warmTitles.upperBound))
             if missing.isEmpty { return }
             for id in missing { try await get("action=get_vod_info&vod_id=\(id)") }
             try await Task.sleep(for: .milliseconds(500))

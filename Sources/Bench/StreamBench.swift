@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import FixtureProvider
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOPosix
@@ -91,13 +90,7 @@ struct StreamBench {
         let executable = try Bench.serverExecutable()
         let common = ["--db", dbPath, "--log-level", "warning"]
         try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
-        let publicIDs: [Int: Int64] = try await store.pool.read { db in
-            var ids: [Int: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT r.stream_id, m.public_id FROM movie m JOIN movie_relation r ON r.movie_id = m.id") {
-                ids[row[0]] = row[1]
-            }
-            return ids
-        }
+        let publicIDs = try await store.moviePublicIDsByStreamID()
         guard publicIDs.count == concurrent + 2 else {
             throw UserFacingError("the streaming catalog synced \(publicIDs.count) movies, expected \(concurrent + 2)")
         }

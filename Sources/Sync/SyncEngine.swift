@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GRDB
 import Logging
 import XCModels
 
@@ -179,9 +178,7 @@ public final class SyncEngine: Sendable {
         let items = raws
         let accountID = client.account.id!
         let now = Self.now
-        var result = try await store.pool.write { db in
-            try CategoryImport.run(items, kind: kind, accountID: accountID, now: now, db: db)
-        }
+        var result = try await CategoryImport.run(items, kind: kind, accountID: accountID, now: now, store: store)
         result.counts.seconds = started.duration(to: .now).inSeconds
         counts.add(result.counts)
         let processed = counts.added + counts.updated + counts.unchanged + counts.skipped
@@ -196,10 +193,9 @@ public final class SyncEngine: Sendable {
         let accountID = client.account.id!
         let now = Self.now
         let logger = logger
-        var importer = try await store.pool.read { db in
-            try TitleListImport<Item>(db: db, accountID: accountID, categories: categories.map, disabledCategories: categories.disabled,
-                                      now: now, logger: logger)
-        }
+        var importer = try await TitleListImport<Item>(
+            store: store, accountID: accountID, categories: categories.map, disabledCategories: categories.disabled,
+            now: now, logger: logger)
         let kind = Item.reportKey
         var seen = 0
         var done = 0
@@ -211,21 +207,13 @@ public final class SyncEngine: Sendable {
             try Task.checkCancellation()
             seen += batch.count
             tracker.update(kind, done: done, total: seen, counts: importer.counts)
-            importer = try await store.pool.write { [importer] db in
-                var importer = importer
-                try importer.importBatch(batch, db: db)
-                return importer
-            }
+            try await importer.importBatch(batch, store: store)
             done += batch.count
             tracker.update(kind, done: done, total: seen, counts: importer.counts)
         }
         try Task.checkCancellation()
         logger.debug("[sync] \(client.account.name): \(action) listed \(count) items")
-        importer = try await store.pool.write { [importer] db in
-            var importer = importer
-            try importer.finish(db: db, force: options.force, maxStaleFraction: options.maxStaleFraction)
-            return importer
-        }
+        try await importer.finish(store: store, force: options.force, maxStaleFraction: options.maxStaleFraction)
         tracker.update(kind, done: done, total: seen, counts: importer.counts)
         return importer.counts
     }
@@ -233,15 +221,7 @@ public final class SyncEngine: Sendable {
     /// Series whose episodes were never fetched, or whose `last_modified` changed since.
     private func importEpisodes(_ client: ProviderClient, tracker: SyncProgressTracker) async throws -> SyncCounts {
         let accountID = client.account.id!
-        let due = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, series_id, provider_series_id, last_modified FROM series_relation
-                WHERE account_id = ? AND stale = 0 AND (info_fetched_at IS NULL OR info_last_modified IS NOT last_modified)
-                ORDER BY id
-                """, arguments: [accountID]).map {
-                SeriesToFetch(relationID: $0[0], seriesID: $0[1], accountID: accountID, providerSeriesID: $0[2], lastModified: $0[3])
-            }
-        }
+        let due = try await store.seriesRelationsDue(accountID: accountID)
         var counts = SyncCounts()
         var failures = 0
         var fetched = 0
@@ -286,47 +266,19 @@ public final class SyncEngine: Sendable {
                                                 urgent: urgent, proceed: proceed)
         let now = Self.now
         let logger = logger
-        return try await store.pool.write { db in
-            let counts = try EpisodeImport.run(info, series: series, now: now, db: db, logger: logger)
-            try Store.recomputePreferredEpisodes(db, seriesID: series.seriesID)
-            return counts
-        }
+        return try await EpisodeImport.run(info, series: series, now: now, store: store, logger: logger)
     }
 
     /// The series relations of a title whose episodes were never fetched (for on-demand fetching when a
     /// client opens the series before the sync got to it), preferred account first.
     public func unfetchedRelations(ofSeries seriesID: Int64) async throws -> [(Account, SeriesToFetch)] {
-        try await store.pool.read { db in
-            // The account's columns come first: a record reads the leftmost `id`, which must be the account's.
-            try Row.fetchAll(db, sql: """
-                SELECT a.*, sr.id AS relation_id, sr.series_id, sr.provider_series_id, sr.last_modified AS relation_last_modified
-                FROM series_relation sr JOIN account a ON a.id = sr.account_id
-                WHERE sr.series_id = ? AND sr.stale = 0 AND a.enabled = 1 AND sr.info_fetched_at IS NULL
-                ORDER BY a.priority DESC, a.id
-                """, arguments: [seriesID]).map { row in
-                let account = try Account(row: row)
-                return (account, SeriesToFetch(relationID: row["relation_id"], seriesID: row["series_id"], accountID: account.id!,
-                                               providerSeriesID: row["provider_series_id"], lastModified: row["relation_last_modified"]))
-            }
-        }
+        try await store.unfetchedSeriesRelations(seriesID: seriesID)
     }
 
     /// Deletes stale relations (stale for at least `olderThan` seconds when given) and the titles and
     /// episodes left without any relation. Returns the number of relations deleted.
     public func prune(staleFor seconds: Int64 = 0) async throws -> Int {
-        let cutoff = Self.now - seconds
-        return try await store.pool.write { db in
-            var deleted = 0
-            for table in ["episode_relation", "movie_relation", "series_relation"] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE stale = 1 AND stale_since <= ?", arguments: [cutoff])
-                deleted += db.changesCount
-            }
-            try db.execute(sql: "DELETE FROM movie WHERE NOT EXISTS (SELECT 1 FROM movie_relation r WHERE r.movie_id = movie.id)")
-            try db.execute(sql: "DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = series.id)")
-            try db.execute(sql: "DELETE FROM episode WHERE NOT EXISTS (SELECT 1 FROM episode_relation r WHERE r.episode_id = episode.id)")
-            try Store.recomputePreferredRelations(db)
-            return deleted
-        }
+        try await store.pruneStale(since: Self.now - seconds)
     }
 
     static var now: Int64 { Int64(Date().timeIntervalSince1970) }

@@ -1,20 +1,16 @@
-import GRDB
 import XCModels
 
 /// An item of a provider's title list (`get_vod_streams`, `get_series`), read leniently.
 protocol ListItem: Sendable {
     static var reportKey: String { get }
-    static var titleTable: String { get }
-    static var relationTable: String { get }
-    static var titleKey: String { get }
-    static var providerIDColumn: String { get }
-    /// The kind-specific relation columns, in the order of `values`.
-    static var columns: [String] { get }
+    static var kind: TitleKind { get }
+    /// The provider's name of the item's id (in skip reasons).
+    static var providerIDKey: String { get }
 
     var providerID: Int { get }
     var identity: TitleIdentity { get }
     var providerCategoryIDs: [String] { get }
-    var values: [DatabaseValue] { get }
+    var listing: ListedTitle.Listing { get }
 
     init(object: ProviderObject) throws(SkipReason)
 }
@@ -42,18 +38,13 @@ extension ProviderObject {
 
 struct MovieItem: ListItem {
     static let reportKey = "movies"
-    static let titleTable = "movie"
-    static let relationTable = "movie_relation"
-    static let titleKey = "movie_id"
-    static let providerIDColumn = "stream_id"
-    static let columns = [
-        "container_extension", "name", "stream_icon", "rating", "rating_5based", "added", "is_adult", "tmdb", "trailer",
-    ]
+    static let kind = TitleKind.movie
+    static let providerIDKey = "stream_id"
 
     var providerID: Int
     var identity: TitleIdentity
     var providerCategoryIDs: [String]
-    var values: [DatabaseValue]
+    var listing: ListedTitle.Listing
 
     init(object item: ProviderObject) throws(SkipReason) {
         providerID = try item.providerID("stream_id")
@@ -61,31 +52,23 @@ struct MovieItem: ListItem {
         identity = item.identity(name: name)
         providerCategoryIDs = item.categoryIDs
         let isAdult = item.string("is_adult")
-        let texts = [
-            item.optionalString("container_extension") ?? "mp4", name, item.string("stream_icon", "cover"),
-            item.string("rating"),
-        ]
-        values = texts.map(\.databaseValue) + [item.rating5.databaseValue] + [
-            item.string("added"), isAdult.isEmpty ? "0" : isAdult, identity.tmdb ?? "", item.string("trailer", "youtube_trailer"),
-        ].map(\.databaseValue)
+        listing = .movie(MovieListing(
+            containerExtension: item.optionalString("container_extension") ?? "mp4", name: name,
+            streamIcon: item.string("stream_icon", "cover"), rating: item.string("rating"), rating5based: item.rating5,
+            added: item.string("added"), isAdult: isAdult.isEmpty ? "0" : isAdult, tmdb: identity.tmdb ?? "",
+            trailer: item.string("trailer", "youtube_trailer")))
     }
 }
 
 struct SeriesItem: ListItem {
     static let reportKey = "series"
-    static let titleTable = "series"
-    static let relationTable = "series_relation"
-    static let titleKey = "series_id"
-    static let providerIDColumn = "provider_series_id"
-    static let columns = [
-        "name", "cover", "plot", "\"cast\"", "director", "genre", "release_date", "last_modified", "rating",
-        "rating_5based", "backdrop_path", "youtube_trailer", "tmdb", "episode_run_time",
-    ]
+    static let kind = TitleKind.series
+    static let providerIDKey = "provider_series_id"
 
     var providerID: Int
     var identity: TitleIdentity
     var providerCategoryIDs: [String]
-    var values: [DatabaseValue]
+    var listing: ListedTitle.Listing
 
     init(object item: ProviderObject) throws(SkipReason) {
         providerID = try item.providerID("series_id")
@@ -93,13 +76,12 @@ struct SeriesItem: ListItem {
         identity = item.identity(name: name)
         providerCategoryIDs = item.categoryIDs
         let backdrops = ProviderValue.array(item.stringList("backdrop_path").map(ProviderValue.string)).jsonText
-        values = [
-            name, item.string("cover"), item.string("plot"), item.string("cast"), item.string("director"),
-            item.string("genre"), item.string("releaseDate", "release_date"), item.string("last_modified"),
-            item.string("rating"),
-        ].map(\.databaseValue) + [item.rating5.databaseValue] + [
-            backdrops, item.string("youtube_trailer"), identity.tmdb ?? "", item.string("episode_run_time"),
-        ].map(\.databaseValue)
+        listing = .series(SeriesListing(
+            name: name, cover: item.string("cover"), plot: item.string("plot"), cast: item.string("cast"),
+            director: item.string("director"), genre: item.string("genre"), releaseDate: item.string("releaseDate", "release_date"),
+            lastModified: item.string("last_modified"), rating: item.string("rating"), rating5based: item.rating5,
+            backdropPath: backdrops, youtubeTrailer: item.string("youtube_trailer"), tmdb: identity.tmdb ?? "",
+            episodeRunTime: item.string("episode_run_time")))
     }
 }
 

@@ -31,7 +31,7 @@ extension Store {
 
     /// All accounts, highest priority first: the order stream admission tries them in.
     public func accounts() async throws -> [Account] {
-        try await pool.read { db in try Account.fetchAll(db, sql: "SELECT * FROM account ORDER BY priority DESC, id") }
+        try await pool.read { db in try Account.fetchAll(db, sql: "SELECT * FROM account a ORDER BY \(AdmissionOrder.sql())") }
     }
 
     public func account(named name: String) async throws -> Account? {

@@ -221,7 +221,7 @@ extension Store {
                 SELECT ac.category_id, a.id, a.name, ac.provider_category_id, ac.enabled, ac.titles
                 FROM account_category ac JOIN account a ON a.id = ac.account_id
                 WHERE ac.kind IN ('movie', 'series') AND (?1 IS NULL OR ac.kind = ?1) AND (?2 IS NULL OR ac.category_id = ?2)
-                ORDER BY a.priority DESC, a.id, ac.provider_category_id
+                ORDER BY \(AdmissionOrder.sql()), ac.provider_category_id
                 """, arguments: [kind?.rawValue, id])
             var byCategory: [Int64: [AdminCategory.AccountLink]] = [:]
             for row in links {
@@ -290,7 +290,7 @@ extension Store {
             FROM \(title) t
             JOIN \(relation) r ON r.id = COALESCE(t.preferred_relation_id, (
                 SELECT x.id FROM \(relation) x JOIN account xa ON xa.id = x.account_id
-                WHERE x.\(key) = t.id ORDER BY x.stale, xa.priority DESC, xa.id, x.id LIMIT 1))
+                WHERE x.\(key) = t.id ORDER BY x.stale, \(AdmissionOrder.sql(account: "xa")), x.id LIMIT 1))
             JOIN account a ON a.id = r.account_id
             """
         return (columns, from)
@@ -324,21 +324,21 @@ extension Store {
                     SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.name, r.category_ids,
                            r.first_seen, r.last_seen, r.stale, r.stale_since, r.id = m.preferred_relation_id
                     FROM movie_relation r JOIN account a ON a.id = r.account_id JOIN movie m ON m.id = r.movie_id
-                    WHERE r.movie_id = ? ORDER BY a.priority DESC, a.id, r.id
+                    WHERE r.movie_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
                     """, arguments: [titleID]).map { Self.relation(.movie, $0) }
             } else {
                 relations = try Row.fetchAll(db, sql: """
                     SELECT r.id, a.id, a.name, a.priority, a.enabled, r.provider_series_id, NULL, r.name, r.category_ids,
                            r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS s.preferred_relation_id
                     FROM series_relation r JOIN account a ON a.id = r.account_id JOIN series s ON s.id = r.series_id
-                    WHERE r.series_id = ? ORDER BY a.priority DESC, a.id, r.id
+                    WHERE r.series_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
                     """, arguments: [titleID]).map { Self.relation(.series, $0) }
                 var episodeRelations: [Int64: [AdminRelation]] = [:]
                 for row in try Row.fetchAll(db, sql: """
                     SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.title, NULL,
                            r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS e.preferred_relation_id, e.id
                     FROM episode_relation r JOIN account a ON a.id = r.account_id JOIN episode e ON e.id = r.episode_id
-                    WHERE e.series_id = ? ORDER BY a.priority DESC, a.id, r.id
+                    WHERE e.series_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
                     """, arguments: [titleID]) {
                     episodeRelations[row[14], default: []].append(Self.relation(.episode, row))
                 }

@@ -11,7 +11,7 @@ extension Store {
     ///
     /// One bulk statement per table is cheaper than keeping this right row by row during an import, and it
     /// makes the choice a pure function of the relations, so it cannot drift.
-    public static func recomputePreferredRelations(_ db: Database) throws {
+    static func recomputePreferredRelations(_ db: Database) throws {
         for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
             let served = """
                 r.\(key) = \(title).id AND r.stale = 0 AND a.enabled = 1
@@ -22,7 +22,7 @@ extension Store {
                 UPDATE \(title) SET
                   preferred_relation_id = (
                     SELECT r.id FROM \(relation) r JOIN account a ON a.id = r.account_id
-                    WHERE \(served) ORDER BY a.priority DESC, a.id, r.id LIMIT 1),
+                    WHERE \(served) ORDER BY \(AdmissionOrder.sql()), r.id LIMIT 1),
                   category_ids = COALESCE((
                     SELECT json_group_array(DISTINCT j.value) FROM \(relation) r JOIN account a ON a.id = r.account_id,
                       json_each(r.category_ids) j
@@ -62,14 +62,14 @@ extension Store {
 
     /// The episode part of `recomputePreferredRelations`, optionally for one series only (after an
     /// on-demand fetch of its episodes).
-    public static func recomputePreferredEpisodes(_ db: Database, seriesID: Int64?) throws {
+    static func recomputePreferredEpisodes(_ db: Database, seriesID: Int64?) throws {
         try db.execute(sql: """
             UPDATE episode SET preferred_relation_id = (
                 SELECT r.id FROM episode_relation r
                 JOIN account a ON a.id = r.account_id
                 JOIN series_relation sr ON sr.id = r.series_relation_id
                 WHERE r.episode_id = episode.id AND r.stale = 0 AND sr.stale = 0 AND a.enabled = 1
-                ORDER BY a.priority DESC, a.id, r.id LIMIT 1)
+                ORDER BY \(AdmissionOrder.sql()), r.id LIMIT 1)
             WHERE ?1 IS NULL OR series_id = ?1
             """, arguments: [seriesID])
     }

@@ -3,7 +3,7 @@ import GRDB
 
 /// The embedded SQLite database: one file, WAL, so the API keeps reading while a sync writes.
 public final class Store: Sendable {
-    public let pool: DatabasePool
+    let pool: DatabasePool
     public let path: String
 
     /// Opens (and migrates) the database at `path`; with `create` a missing file and its directory are

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Synchronization
 import Sync
@@ -52,17 +51,12 @@ final class DetailFetcher: Sendable {
             }
             _ = await fetchGuard.run(ticket, accountName: account.name) { proceed in
                 // A request that read "no detail" just before another fetch stored it must not ask again.
-                let stored = try await sync.store.pool.read { db in
-                    try Bool.fetchOne(db, sql: "SELECT detail_fetched_at IS NOT NULL FROM movie WHERE id = ?", arguments: [movieID]) ?? false
-                }
+                let stored = try await sync.store.movieDetailFetched(movieID: movieID)
                 if stored { return false }
                 let answer = try await sync.client(for: account, timeout: fetchGuard.policy.timeout)
                     .fetchObject(action: "get_vod_info", parameters: [("vod_id", String(streamID))], proceed: proceed)
                 let json = ProviderValue.object(answer.fields).jsonText
-                try await sync.store.pool.write { db in
-                    try db.execute(sql: "UPDATE movie SET detail = ?, detail_fetched_at = ? WHERE id = ?",
-                                   arguments: [json, Int64(Date().timeIntervalSince1970), movieID])
-                }
+                try await sync.store.storeMovieDetail(movieID: movieID, json: json)
                 return true
             }
         }

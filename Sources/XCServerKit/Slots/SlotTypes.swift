@@ -1,4 +1,5 @@
 import Foundation
+import XCModels
 
 /// What a stream path asks for. Part of the viewer key, so a movie and an episode that share a numeric id
 /// are never mistaken for one viewing.
@@ -61,12 +62,12 @@ public struct SlotCandidate: Sendable, Equatable, Hashable {
         self.enabled = enabled
     }
 
-    /// Admission order (docs/slots.md, "Admission"): higher priority first, then lower account id. Relation id
-    /// last only so that two relations of one account to the same title still get a deterministic order.
+    /// Admission order (docs/slots.md, "Admission"): the store's one rule (`AdmissionOrder`, the same the
+    /// store's queries sort by), then relation id only so that two relations of one account to the same
+    /// title still get a deterministic order.
     static func admissionOrder(_ a: SlotCandidate, _ b: SlotCandidate) -> Bool {
-        if a.priority != b.priority { return a.priority > b.priority }
-        if a.accountID != b.accountID { return a.accountID < b.accountID }
-        return a.relationID < b.relationID
+        AdmissionOrder.precedes(priority: a.priority, accountID: a.accountID, otherPriority: b.priority, otherID: b.accountID)
+            ?? (a.relationID < b.relationID)
     }
 }
 

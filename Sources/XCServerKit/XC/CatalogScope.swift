@@ -1,34 +1,8 @@
 import XCModels
 
-/// What one user may see of the catalog: everything, or the categories of the user's allow-list.
-/// Applied to category lists, title lists, info answers, the playlist and stream paths alike, so a
-/// title outside the list does not exist for that user (404 on its stream path).
-struct CatalogScope: Sendable, Equatable {
-    /// nil: every category.
-    var allowedCategories: [Int64]?
-
-    static let everything = CatalogScope(allowedCategories: nil)
-
+// `CatalogScope` is a store value (XCModels): the store alone turns an allow-list into SQL.
+extension CatalogScope {
     static func of(_ user: User, store: Store) async throws -> CatalogScope {
-        CatalogScope(allowedCategories: try await store.allowedCategories(userID: user.id!))
+        try await store.catalogScope(userID: user.id!)
     }
-
-    init(allowedCategories: [Int64]?) { self.allowedCategories = allowedCategories }
-
-    init(_ login: Login) { self.allowedCategories = login.allowedCategories }
-
-    /// `AND …` restricting a title table aliased `alias` (with its `category_ids` union), or "".
-    func titleFilter(_ alias: String) -> String {
-        guard let allowed = allowedCategories else { return "" }
-        return " AND EXISTS (SELECT 1 FROM json_each(\(alias).category_ids) j WHERE j.value IN (\(list(allowed))))"
-    }
-
-    /// `AND …` restricting a category table aliased `alias`, or "".
-    func categoryFilter(_ alias: String) -> String {
-        guard let allowed = allowedCategories else { return "" }
-        return " AND \(alias).id IN (\(list(allowed)))"
-    }
-
-    // Integers only, so inlining them is safe and lets SQLite plan the common no-list case unchanged.
-    private func list(_ ids: [Int64]) -> String { ids.map(String.init).joined(separator: ",") }
 }

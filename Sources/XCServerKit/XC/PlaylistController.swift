@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import XCModels
 
@@ -37,22 +36,18 @@ struct PlaylistController: Sendable {
         let scope = CatalogScope(login)
         return StreamedBody.response(for: request, contentType: "audio/x-mpegurl; charset=utf-8") { emit in
             try await emit(Array("#EXTM3U\n".utf8))
-            try await Self.emitPaged(store: store, emit: emit, sql: """
-                SELECT m.id, r.name, r.stream_icon, COALESCE(c.name, ''), m.public_id, r.container_extension
-                FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id LEFT JOIN category c ON c.id = COALESCE(r.category_id, json_extract(m.category_ids, '$[0]'))
-                WHERE m.id > ?\(scope.titleFilter("m")) ORDER BY m.id LIMIT ?
-                """) { row in
-                Self.entry(name: row[1], logo: row[2], group: row[3], url: "\(base)/movie/\(credentials)/\(row[4] as Int64).\(row[5] as String)")
+            try await Self.emitPaged(emit: emit) { after in
+                try await store.playlistMoviePage(scope: scope, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
+                    text += Self.entry(name: row.name, logo: row.logo, group: row.group,
+                                       url: "\(base)/movie/\(credentials)/\(row.publicID).\(row.containerExtension)")
+                }
             }
-            try await Self.emitPaged(store: store, emit: emit, sql: """
-                SELECT e.id, sr.name, sr.cover, COALESCE(c.name, ''), e.public_id, r.container_extension, e.season, e.episode_num
-                FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
-                JOIN series s ON s.id = e.series_id JOIN series_relation sr ON sr.id = s.preferred_relation_id
-                LEFT JOIN category c ON c.id = COALESCE(sr.category_id, json_extract(s.category_ids, '$[0]'))
-                WHERE e.id > ?\(scope.titleFilter("s")) ORDER BY e.id LIMIT ?
-                """) { row in
-                let name = "\(row[1] as String) S\(Self.twoDigits(row[6]))E\(Self.twoDigits(row[7]))"
-                return Self.entry(name: name, logo: row[2], group: row[3], url: "\(base)/series/\(credentials)/\(row[4] as Int64).\(row[5] as String)")
+            try await Self.emitPaged(emit: emit) { after in
+                try await store.playlistEpisodePage(scope: scope, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
+                    let name = "\(row.seriesName) S\(Self.twoDigits(row.season))E\(Self.twoDigits(row.episodeNum))"
+                    text += Self.entry(name: name, logo: row.logo, group: row.group,
+                                       url: "\(base)/series/\(credentials)/\(row.publicID).\(row.containerExtension)")
+                }
             }
         }
     }
@@ -73,27 +68,16 @@ struct PlaylistController: Sendable {
         value.addingPercentEncoding(withAllowedCharacters: pathAllowed) ?? value
     }
 
+    /// Emits the playlist lines of every page `page(after)` reads, until a short page.
     private static func emitPaged(
-        store: Store, emit: (consuming [UInt8]) async throws -> Void, sql: String,
-        line: @escaping @Sendable (Row) -> String
+        emit: (consuming [UInt8]) async throws -> Void, page: (Int64) async throws -> ListPage<String>
     ) async throws {
         var after: Int64 = 0
         while true {
-            let (text, last, count) = try await store.pool.read { [after] db in
-                var text = ""
-                var last = after
-                var count = 0
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: [after, CatalogLists.batchSize])
-                while let row = try rows.next() {
-                    text += line(row)
-                    last = row[0]
-                    count += 1
-                }
-                return (text, last, count)
-            }
-            if !text.isEmpty { try await emit(Array(text.utf8)) }
-            if count < CatalogLists.batchSize { return }
-            after = last
+            let result = try await page(after)
+            if !result.output.isEmpty { try await emit(Array(result.output.utf8)) }
+            if result.count < CatalogLists.batchSize { return }
+            after = result.last
         }
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import Sync
 import XCModels
 
@@ -8,54 +7,35 @@ enum SeriesInfoAnswer {
     static let unknown: [UInt8] = Array(#"{"seasons":[],"info":{},"episodes":{}}"#.utf8)
 
     /// The row id of a served series, and whether any of its relations still lacks fetched episodes.
-    static func lookup(publicID: Int64, store: Store, scope: CatalogScope) async throws -> (seriesID: Int64, unfetched: Bool)? {
-        try await store.pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.id, EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = s.id AND r.stale = 0 AND r.info_fetched_at IS NULL)
-                FROM series s WHERE s.public_id = ? AND s.preferred_relation_id IS NOT NULL\(scope.titleFilter("s"))
-                """, arguments: [publicID])
-            else { return nil }
-            return (row[0], row[1])
-        }
+    static func lookup(publicID: Int64, store: Store, scope: CatalogScope) async throws -> ServedSeries? {
+        try await store.servedSeries(publicID: publicID, scope: scope)
     }
 
     static func answer(publicID: Int64, store: Store) async throws -> [UInt8]? {
-        try await store.pool.read { db in
-            guard let series = try Row.fetchOne(db, sql: """
-                SELECT s.id, r.seasons, \(CatalogLists.seriesColumns)
-                FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id WHERE s.public_id = ?
-                """, arguments: [publicID])
-            else { return nil }
-            let episodes = try Row.fetchAll(db, sql: """
-                SELECT e.public_id, e.season, e.episode_num, r.container_extension, r.title, r.added, r.custom_sid,
-                       r.direct_source, r.info, r.first_seen
-                FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
-                WHERE e.series_id = ? ORDER BY e.season, e.episode_num
-                """, arguments: [series[0] as Int64])
-            let bySeason = Dictionary(grouping: episodes, by: { $0[1] as Int })
-            let cover = series[3] as String
+        guard let (series, episodes) = try await store.seriesInfo(publicID: publicID) else { return nil }
+        let bySeason = Dictionary(grouping: episodes, by: \.season)
+        let cover = series.fields.cover
 
-            var json = JSONWriter(capacity: 4096 + episodes.count * 512)
-            json.beginObject()
-            json.key("seasons")
-            writeSeasons(&json, stored: series[1] as String, episodeCounts: bySeason.mapValues(\.count), cover: cover)
-            json.key("info")
-            json.beginObject()
-            json.member("name", series[2] as String)
-            CatalogLists.writeSeriesFields(&json, row: series, offset: 2)
-            json.endObject()
-            json.key("episodes")
-            json.beginObject()
-            for season in bySeason.keys.sorted() {
-                json.dynamicKey(String(season))
-                json.beginArray()
-                for episode in bySeason[season]! { writeEpisode(&json, episode, cover: cover) }
-                json.endArray()
-            }
-            json.endObject()
-            json.endObject()
-            return json.bytes
+        var json = JSONWriter(capacity: 4096 + episodes.count * 512)
+        json.beginObject()
+        json.key("seasons")
+        writeSeasons(&json, stored: series.seasons, episodeCounts: bySeason.mapValues(\.count), cover: cover)
+        json.key("info")
+        json.beginObject()
+        json.member("name", series.fields.name)
+        CatalogLists.writeSeriesFields(&json, series.fields)
+        json.endObject()
+        json.key("episodes")
+        json.beginObject()
+        for season in bySeason.keys.sorted() {
+            json.dynamicKey(String(season))
+            json.beginArray()
+            for episode in bySeason[season]! { writeEpisode(&json, episode, cover: cover) }
+            json.endArray()
         }
+        json.endObject()
+        json.endObject()
+        return json.bytes
     }
 
     /// The provider's seasons, normalized, plus one synthesized entry for every season that has
@@ -96,14 +76,14 @@ enum SeriesInfoAnswer {
         json.endArray()
     }
 
-    private static func writeEpisode(_ json: inout JSONWriter, _ row: Row, cover: String) {
-        let season = row[1] as Int
-        let info = (try? ProviderObject(json: Array((row[8] as String).utf8))) ?? ProviderObject([:])
+    private static func writeEpisode(_ json: inout JSONWriter, _ row: EpisodeInfoRow, cover: String) {
+        let season = row.season
+        let info = (try? ProviderObject(json: Array(row.info.utf8))) ?? ProviderObject([:])
         json.beginObject()
-        json.member("id", String(row[0] as Int64))
-        json.member("episode_num", row[2] as Int)
-        json.member("title", row[4] as String)
-        json.member("container_extension", row[3] as String)
+        json.member("id", String(row.publicID))
+        json.member("episode_num", row.episodeNum)
+        json.member("title", row.title)
+        json.member("container_extension", row.containerExtension)
         json.key("info")
         json.beginObject()
         json.member("tmdb_id", info.int("tmdb_id", "tmdb") ?? 0)
@@ -118,10 +98,10 @@ enum SeriesInfoAnswer {
         json.member("season", String(season))
         json.member("cover_big", info.string("cover_big", "movie_image").isEmpty ? cover : info.string("cover_big", "movie_image"))
         json.endObject()
-        json.member("custom_sid", row[6] as String)
-        json.member("added", WireFields.integer(row[5], else: row[9]))
+        json.member("custom_sid", row.customSID)
+        json.member("added", WireFields.integer(row.added, else: row.firstSeen))
         json.member("season", season)
-        json.member("direct_source", row[7] as String)
+        json.member("direct_source", row.directSource)
         json.endObject()
     }
 }

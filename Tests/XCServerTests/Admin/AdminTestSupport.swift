@@ -56,7 +56,7 @@ extension TestEnvironment {
 
     /// Rows of `sql` counted directly in the database.
     func count(_ sql: String) async throws -> Int {
-        try await store.pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+        try await store.testRead { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
 
     /// The merged category id of `name`, or a test failure.

@@ -129,7 +129,7 @@ import XCModels
 
         let store = try Store(path: dbPath)
         let alphaID = try #require(try await store.account(named: "alpha")?.id)
-        let (alphaMovies, allMovies) = try await store.pool.read { db in
+        let (alphaMovies, allMovies) = try await store.testRead { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE account_id = ?", arguments: [alphaID])!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation")!)
         }

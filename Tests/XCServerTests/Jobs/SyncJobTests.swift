@@ -172,7 +172,7 @@ import XCModels
 
             let alphaID = try #require(try await env.store.account(named: "alpha")?.id)
             let betaID = try #require(try await env.store.account(named: "beta")?.id)
-            let counts = try await env.store.pool.read { db in
+            let counts = try await env.store.testRead { db in
                 try [("movie_relation", alphaID), ("movie_relation", betaID), ("series_relation", alphaID), ("episode_relation", alphaID)].map {
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0.0) WHERE account_id = ?", arguments: [$0.1])!
                 } + [Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE stale = 1")!]
@@ -233,7 +233,7 @@ import XCModels
             #expect(committed < 6000, "the list arrived in several batches")
             #expect(report.accounts.first?.kinds["movies"]?.added == committed)
             #expect(report.accounts.first?.kinds["series"] == nil, "nothing after the cancelled step")
-            let (relations, stale, series) = try await env.store.pool.read { db in
+            let (relations, stale, series) = try await env.store.testRead { db in
                 (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation")!,
                  try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE stale = 1")!,
                  try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM series_relation")!)
@@ -260,7 +260,7 @@ import XCModels
             let all = try await env.admin("/api/vod/prune", method: .POST)
             #expect(all.status == 200)
             #expect(try all.json().member("deleted")?.int == 1)
-            let movies = try await env.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie")! }
+            let movies = try await env.store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie")! }
             #expect(movies == 15, "the title left without any relation is gone")
 
             // Not while a sync runs: it may bring back a stale relation it already knows by id.

@@ -298,7 +298,7 @@ import XCModels
     }
 
     static func fightClubID(_ env: TestEnvironment) async throws -> Int {
-        let id = try await env.store.pool.read { db in
+        let id = try await env.store.testRead { db in
             try Int.fetchOne(db, sql: "SELECT public_id FROM movie WHERE public_id > 2000000000 ORDER BY public_id LIMIT 1")
         }
         return try #require(id, "Fight Club (beta 10007) has no replacement public id")

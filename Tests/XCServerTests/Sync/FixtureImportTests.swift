@@ -31,7 +31,7 @@ import XCModels
 
     @Test func deduplicatesTitlesAcrossAndWithinAccounts() async throws {
         try await TestEnvironment.with { env in
-            let counts = try await env.store.pool.read { db in
+            let counts = try await env.store.testRead { db in
                 try ["movie", "movie_relation", "series", "series_relation", "episode", "episode_relation"].map {
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")!
                 }
@@ -137,9 +137,9 @@ import XCModels
             #expect(ids.count == 15)
             #expect(try await env.api("action=get_vod_info&vod_id=20008") == .object(["info": .object([:]), "movie_data": .object([:])]))
             // Stale, not deleted, until a prune.
-            #expect(try await env.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE stale = 1") } == 1)
+            #expect(try await env.store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE stale = 1") } == 1)
             #expect(try await env.services.sync.prune() == 1)
-            #expect(try await env.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie") } == 15)
+            #expect(try await env.store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie") } == 15)
         }
     }
 

@@ -1,0 +1,116 @@
+import GRDB
+import Logging
+
+/// One episode of a provider series as Sync read it from `get_series_info`.
+public struct ProviderEpisode: Sendable {
+    public var streamID: Int
+    public var season: Int
+    public var number: Int
+    public var containerExtension: String
+    public var title: String
+    public var added: String
+    public var customSID: String
+    public var directSource: String
+    /// The episode's `info`, a JSON object.
+    public var info: String
+    /// The whole item, a JSON object.
+    public var extra: String
+    /// `ContentHash` of `extra`: an unchanged hash leaves the stored relation untouched.
+    public var hash: Int64
+
+    public init(streamID: Int, season: Int, number: Int, containerExtension: String, title: String, added: String,
+                customSID: String, directSource: String, info: String, extra: String, hash: Int64) {
+        self.streamID = streamID
+        self.season = season
+        self.number = number
+        self.containerExtension = containerExtension
+        self.title = title
+        self.added = added
+        self.customSID = customSID
+        self.directSource = directSource
+        self.info = info
+        self.extra = extra
+        self.hash = hash
+    }
+}
+
+/// What importing one series relation's episodes did.
+public struct EpisodeImportOutcome: Sendable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var stale = 0
+}
+
+extension Store {
+    /// Imports the episodes of one series relation (each stream id once) in one transaction: episodes
+    /// dedup across accounts by (series, season, episode number), so the same episode in two accounts is
+    /// one episode with two relations; what the provider no longer lists goes stale; the series
+    /// relation records `seasons` and the fetch; the series' served episodes are re-chosen.
+    public func importEpisodes(
+        _ episodes: [ProviderEpisode], seasons: String, series: SeriesRelationToFetch, now: Int64, logger: Logger
+    ) async throws -> EpisodeImportOutcome {
+        try await pool.write { db in
+            var outcome = EpisodeImportOutcome()
+            var known: [Int: (id: Int64, hash: Int64, stale: Bool)] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT stream_id, id, content_hash, stale FROM episode_relation WHERE series_relation_id = ?
+                """, arguments: [series.relationID])
+            while let row = try rows.next() {
+                known[row["stream_id"]] = (row["id"], row["content_hash"], row["stale"])
+            }
+            var seen = Set<Int>()
+            for episode in episodes {
+                seen.insert(episode.streamID)
+                let values: [(any DatabaseValueConvertible)?] = [
+                    episode.containerExtension, episode.title, episode.added, episode.customSID, episode.directSource,
+                    episode.info, episode.extra, episode.hash,
+                ]
+                if let old = known[episode.streamID] {
+                    if old.hash == episode.hash && !old.stale {
+                        outcome.unchanged += 1
+                        continue
+                    }
+                    try db.cachedStatement(sql: """
+                        UPDATE episode_relation SET container_extension = ?, title = ?, added = ?, custom_sid = ?, direct_source = ?,
+                          info = ?, extra = ?, content_hash = ?, last_seen = ?, stale = 0, stale_since = NULL WHERE id = ?
+                        """).execute(arguments: StatementArguments(values + [now, old.id]))
+                    outcome.updated += 1
+                } else {
+                    let episodeID = try Self.episodeFor(series: series.seriesID, season: episode.season, number: episode.number,
+                                                   streamID: episode.streamID, db: db, logger: logger)
+                    try db.cachedStatement(sql: """
+                        INSERT INTO episode_relation (episode_id, account_id, series_relation_id, stream_id, container_extension, title,
+                          added, custom_sid, direct_source, info, extra, content_hash, first_seen, last_seen)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """).execute(arguments: StatementArguments(
+                            [episodeID, series.accountID, series.relationID, episode.streamID] + values + [now, now]))
+                    outcome.added += 1
+                }
+            }
+            let vanished = known.filter { !$0.value.stale && !seen.contains($0.key) }.map(\.value.id)
+            for id in vanished {
+                try db.execute(sql: "UPDATE episode_relation SET stale = 1, stale_since = ? WHERE id = ?", arguments: [now, id])
+            }
+            outcome.stale = vanished.count
+            try db.execute(sql: """
+                UPDATE series_relation SET seasons = ?, info_last_modified = ?, info_fetched_at = ? WHERE id = ?
+                """, arguments: [seasons, series.lastModified, now, series.relationID])
+            try db.execute(sql: "UPDATE episode_relation SET last_seen = ? WHERE series_relation_id = ? AND stale = 0",
+                           arguments: [now, series.relationID])
+            try Self.recomputePreferredEpisodes(db, seriesID: series.seriesID)
+            return outcome
+        }
+    }
+
+    private static func episodeFor(series: Int64, season: Int, number: Int, streamID: Int, db: Database, logger: Logger) throws -> Int64 {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM episode WHERE series_id = ? AND season = ? AND episode_num = ?"),
+                                       arguments: [series, season, number]) {
+            return id
+        }
+        let publicID = try PublicIDs.choose(for: streamID, in: "episode", db: db, logger: logger)
+        try db.cachedStatement(sql: "INSERT INTO episode (public_id, series_id, season, episode_num) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [publicID, series, season, number])
+        return db.lastInsertedRowID
+    }
+}
