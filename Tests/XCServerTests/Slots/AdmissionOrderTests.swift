@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import XCModels
 
-@testable import XCServer
+@testable import XCServerKit
 
 /// The admission order is one rule (`AdmissionOrder`): the store's SQL and the slot core's comparator
 /// must put the same accounts in the same order, ties on priority included.
