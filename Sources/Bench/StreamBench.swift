@@ -110,6 +110,7 @@ struct StreamBench {
         do {
             try await Self.waitForHealth(client: client, port: port)
             try await throughput(env)
+            try await pinnedThroughput(env, dbPath: dbPath)
             try await timeToFirstByte(env)
             try await concurrentStreams(env)
         } catch {

@@ -68,7 +68,7 @@ import Testing
         Self.feed(&ring, Self.stream(packets: 37), chunk: 1000)
         ring.join(1)
         // Packet 30 is the newest PAT followed by a keyframe (33); 36 is the newest packet.
-        #expect(ring.viewers[1]?.position == 30 * 188)
+        #expect(ring.viewers[1]?.position == Int64(30 * 188))
         let got = Self.bytes(ring.read(1, maxBytes: 1 << 20))
         #expect(got == Array(Self.stream(packets: 37)[(30 * 188)...]))
         #expect(ring.read(1, maxBytes: 100) == .waiting)
