@@ -25,6 +25,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a viewing's provider connection is kept after its last request ends (seeks reuse it).")
     var grace: Double = 10
 
+    @Option(help: "Seconds a live channel's provider connection is kept after its last viewer leaves (players reconnect).")
+    var liveLinger: Double = 3
+
     @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy whose X-Forwarded-For names the client (repeatable).")
     var trustedProxies: [String] = []
 
@@ -39,6 +42,7 @@ struct Serve: AsyncParsableCommand {
         try OptionChecks.port(port, "--port")
         try OptionChecks.port(publicPort, "--public-port")
         try OptionChecks.nonNegative(grace, "--grace", zeroMeans: "ends a viewing with its last request")
+        try OptionChecks.nonNegative(liveLinger, "--live-linger", zeroMeans: "closes a channel with its last viewer")
         do { _ = try DurationText.parse(syncInterval) } catch { throw ValidationError("--sync-interval: \(error)") }
     }
 
@@ -58,7 +62,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
-                                  grace: .milliseconds(Int64(grace * 1000)), trustedProxies: Set(trustedProxies), adminToken: token,
+                                  grace: .milliseconds(Int64(grace * 1000)), liveLinger: .milliseconds(Int64(liveLinger * 1000)), trustedProxies: Set(trustedProxies), adminToken: token,
                                   syncInterval: try DurationText.parse(syncInterval))
         await Self.warnIfEmpty(store, logger: logger)
         let services = AppServices(config: config, store: store, logger: logger)

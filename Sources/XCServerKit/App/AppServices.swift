@@ -39,7 +39,8 @@ public final class AppServices: Sendable {
         self.details = DetailFetcher(sync: sync, fetchGuard: fetchGuard)
         self.episodes = OnDemandEpisodes(sync: sync, fetchGuard: fetchGuard)
         self.slots = slots ?? InProcessSlotCore(
-            grace: config.grace, settle: config.settle, backoff: config.backoff, logger: logger)
+            grace: config.grace, liveLinger: config.liveLinger, settle: config.settle, backoff: config.backoff,
+            logger: logger)
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
                                  openTimeout: TimeAmount(config.openTimeout), logger: logger)
         self.metrics = ServerMetrics()

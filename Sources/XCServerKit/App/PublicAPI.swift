@@ -16,13 +16,14 @@ extension AppServices {
 extension ServerConfig {
     /// The options of `serve` (and `demo`); everything else keeps its default.
     public init(host: String, port: Int, publicHost: String? = nil, publicPort: Int? = nil, grace: Duration = .seconds(10),
-                trustedProxies: Set<String> = [], adminToken: String?, syncInterval: Duration? = nil) {
+                liveLinger: Duration = .seconds(3), trustedProxies: Set<String> = [], adminToken: String?, syncInterval: Duration? = nil) {
         self.init()
         self.host = host
         self.port = port
         self.publicHost = publicHost
         self.publicPort = publicPort
         self.grace = grace
+        self.liveLinger = liveLinger
         self.trustedProxies = trustedProxies
         self.adminToken = adminToken
         self.syncInterval = syncInterval

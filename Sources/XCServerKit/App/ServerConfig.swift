@@ -12,6 +12,8 @@ public struct ServerConfig: Sendable {
     var fetchBackoff = FetchBackoffPolicy()
     /// How long a viewing's slot lingers after its last request ends (seeks and re-opens reuse it).
     var grace: Duration = .seconds(10)
+    /// How long a live channel's slot lingers after its last viewer left (`--live-linger`).
+    var liveLinger: Duration = .seconds(3)
     /// How long after a zapped viewing's last request its account still counts as busy: the provider may
     /// not have seen that connection close yet, so a new viewing there waits out the rest (docs/slots.md).
     var settle: Duration = .milliseconds(300)

@@ -32,15 +32,16 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     /// mutation and records violations (see `invariantViolations()`); tests use it to check "at every instant".
     public init(
         grace: Duration = .seconds(10),
+        liveLinger: Duration = .seconds(3),
         settle: Duration = .milliseconds(300),
         backoff: Duration = .seconds(30),
         clock: any SlotClock = SystemSlotClock(),
         logger: Logger = Logger(label: "xcserver.slots"),
         verifiesInvariants: Bool = false
     ) {
-        policy = SlotStateMachine.Policy(grace: grace, settle: settle, backoff: backoff)
+        policy = SlotStateMachine.Policy(grace: grace, settle: settle, backoff: backoff, liveLinger: liveLinger)
         self.clock = clock
-        log = SlotEventLog(logger: logger, grace: grace, backoff: backoff)
+        log = SlotEventLog(logger: logger, backoff: backoff)
         self.verifiesInvariants = verifiesInvariants
         state = Mutex(Locked(machine: SlotStateMachine(policy: policy)))
     }

@@ -7,8 +7,7 @@ import Sync
 /// happen on every seek, at debug.
 struct SlotEventLog: Sendable {
     let logger: Logger
-    /// For wording only: how long a slot lingers and a refusing account is skipped.
-    let grace: Duration
+    /// For wording only: how long a refusing account is skipped.
     let backoff: Duration
 
     func log(_ events: [SlotEvent]) {
@@ -25,10 +24,10 @@ struct SlotEventLog: Sendable {
             logger.debug(
                 "[slots] reused slot \(r.id) for \(r.key)\(head(isHead)) on \(r.candidate.logName), \(r.inFlight) in flight")
         case .lingering(let r):
-            logger.debug("[slots] lingering slot \(r.id) for \(r.key) on \(r.candidate.logName) for \(grace.inSeconds)s")
+            logger.debug("[slots] lingering slot \(r.id) for \(r.key) on \(r.candidate.logName) for \(r.linger.inSeconds)s")
         case .ended(let r, let cause, let seenAt):
             // An expired slot ended at its deadline, not when it was noticed.
-            let at = cause == .expired ? min(seenAt, (r.idleSince ?? seenAt) + grace) : seenAt
+            let at = cause == .expired ? min(seenAt, (r.idleSince ?? seenAt) + r.linger) : seenAt
             logger.info(
                 "[slots] ended slot \(r.id) for \(r.key) on \(r.candidate.logName) after \(String(format: "%.1f", r.createdAt.duration(to: at).inSeconds))s, \(r.bytes) bytes sent: \(cause.rawValue)"
             )

@@ -5,10 +5,10 @@ extension SlotTable {
     /// account or user above `max_connections` in live slots) and consistency (every index agrees with the
     /// slots). Tests run it inside the lock after each mutation (`InProcessSlotCore(verifiesInvariants: true)`)
     /// to check "at every instant"; production never does.
-    func invariantViolations(now: ContinuousClock.Instant, grace: Duration) -> [String] {
+    func invariantViolations(now: ContinuousClock.Instant) -> [String] {
         var found: [String] = []
         for (account, ids) in byAccount {
-            let live = ids.filter { slots[$0]?.isLive(at: now, grace: grace) ?? false }.count
+            let live = load(of: ids.filter { slots[$0]?.isLive(at: now) ?? false })
             if let max = knownAccounts[account]?.maxConnections, live > max {
                 found.append("account \(account) has \(live) live slots, max_connections \(max)")
             }
@@ -18,7 +18,7 @@ extension SlotTable {
             if Set(ids).count != ids.count { found.append("account \(account) lists a slot twice") }
         }
         for (user, ids) in byUser {
-            let live = ids.filter { slots[$0]?.isLive(at: now, grace: grace) ?? false }.count
+            let live = ids.filter { slots[$0]?.isLive(at: now) ?? false }.count
             if let max = knownUsers[user], live > max {
                 found.append("user \(user) has \(live) live slots, max_connections \(max)")
             }

@@ -85,7 +85,7 @@ extension SlotSnapshot {
         }
         let accounts = table.knownAccounts.sorted { $0.key < $1.key }.map { id, info in
             Account(
-                id: id, name: info.name, load: table.byAccount[id]?.count ?? 0, maxConnections: info.maxConnections,
+                id: id, name: info.name, load: table.load(of: table.byAccount[id] ?? []), maxConnections: info.maxConnections,
                 backoffSeconds: table.backoffUntil[id].flatMap { $0 > now ? now.duration(to: $0).inSeconds : nil })
         }
         let users = table.knownUsers.sorted { $0.key < $1.key }.map { id, max in

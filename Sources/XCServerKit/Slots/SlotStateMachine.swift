@@ -16,6 +16,11 @@ struct SlotStateMachine: Sendable {
         var settle: Duration
         /// How long an account that refused a viewing is skipped by admission and failover.
         var backoff: Duration
+        /// How long a live slot lingers after its last request: short, since a live channel left is rarely
+        /// resumed, but long enough for the reconnects players make (docs/slots.md, "Live channels").
+        var liveLinger: Duration = .seconds(3)
+
+        func linger(for kind: ContentKind) -> Duration { kind == .live ? liveLinger : grace }
     }
 
     /// A request admitted to a slot.
@@ -91,7 +96,7 @@ struct SlotStateMachine: Sendable {
     /// Ends every slot whose linger is over and forgets finished back-offs.
     mutating func sweep(now: ContinuousClock.Instant) -> [SlotEvent] {
         var events: [SlotEvent] = []
-        let expired = table.slots.values.filter { !$0.isLive(at: now, grace: policy.grace) }.map(\.id)
+        let expired = table.slots.values.filter { !$0.isLive(at: now) }.map(\.id)
         for id in expired.sorted() { table.end(id, cause: .expired, at: now, events: &events) }
         table.backoffUntil = table.backoffUntil.filter { $0.value > now }
         return events
@@ -100,7 +105,7 @@ struct SlotStateMachine: Sendable {
     /// The user's live slot count, ending their expired slots on the way.
     mutating func userLoad(_ userID: Int64, now: ContinuousClock.Instant) -> (Int, [SlotEvent]) {
         var events: [SlotEvent] = []
-        let load = table.prune(user: userID, now: now, grace: policy.grace, events: &events)
+        let load = table.prune(user: userID, now: now, events: &events)
         return (load, events)
     }
 
@@ -111,7 +116,7 @@ struct SlotStateMachine: Sendable {
 
     /// Every invariant docs/slots.md promises, checked against the current table.
     func invariantViolations(now: ContinuousClock.Instant) -> [String] {
-        table.invariantViolations(now: now, grace: policy.grace)
+        table.invariantViolations(now: now)
     }
 
     // MARK: Admission
@@ -120,11 +125,10 @@ struct SlotStateMachine: Sendable {
         _ req: SlotRequest, now: ContinuousClock.Instant, events: inout [SlotEvent]
     ) -> Result<Grant, SlotRefusal> {
         let key = req.key
-        let grace = policy.grace
 
         // Reuse, whether the slot's other requests are in flight or it is lingering.
         if let id = table.byKey[key], var r = table.slots[id] {
-            if r.isLive(at: now, grace: grace) {
+            if r.isLive(at: now) {
                 r.inFlight += 1
                 r.idleSince = nil
                 r.lastActivity = now
@@ -138,7 +142,7 @@ struct SlotStateMachine: Sendable {
         // Admission, the user's limit first. At the limit, the login's own lingering slots give way, whichever of
         // its devices they are on.
         table.knownUsers[key.userID] = req.userMaxConnections
-        let userLoad = table.prune(user: key.userID, now: now, grace: grace, events: &events)
+        let userLoad = table.prune(user: key.userID, now: now, events: &events)
         let userNeed = max(0, userLoad - req.userMaxConnections + 1)
         var userVictims: [Int64] = []
         if userNeed > 0 {
@@ -151,6 +155,16 @@ struct SlotStateMachine: Sendable {
         let ordered = req.candidates.filter(\.enabled).sorted(by: SlotCandidate.admissionOrder)
         if ordered.isEmpty {
             return refuse(key, .noCandidates, isHead: req.isHead, events: &events)
+        }
+
+        // A live channel someone already watches: share its upstream, whatever the account's load. Only the
+        // login's own limit applies (its lingering slots gave way above).
+        if key.kind == .live,
+           let shared = table.sharedChannel(key.contentID, on: Set(ordered.map(\.relationID)), now: now),
+           let candidate = ordered.first(where: { $0.relationID == shared.candidate.relationID }) {
+            return .success(create(
+                req, on: candidate, ordered: ordered, zapping: Array(userVictims.prefix(userNeed)), settling: [],
+                now: now, events: &events))
         }
 
         // Account capacity: zap only the same device's lingering slots. Those are the user's too, so they count
@@ -186,9 +200,10 @@ struct SlotStateMachine: Sendable {
         for v in zapping { table.zap(v, for: req.key, at: now, events: &events) }
         let id = table.nextID
         table.nextID += 1
-        let r = SlotRecord(id: id, key: req.key, candidate: chosen, candidates: ordered, createdAt: now)
+        let r = SlotRecord(id: id, key: req.key, candidate: chosen, candidates: ordered, createdAt: now,
+                           linger: policy.linger(for: req.key.kind))
         table.insert(r)
-        events.append(.created(r, accountLoad: table.byAccount[chosen.accountID]?.count ?? 0, isHead: req.isHead))
+        events.append(.created(r, accountLoad: table.load(of: table.byAccount[chosen.accountID] ?? []), isHead: req.isHead))
         return Grant(slotID: id, candidate: chosen, reused: false, settleDelay: settleDelay)
     }
 
@@ -201,17 +216,26 @@ struct SlotStateMachine: Sendable {
     ) -> (SlotCandidate, [Int64])? {
         var usable: [SlotCandidate] = []
         for c in ordered where !table.isBackedOff(c.accountID, now: now) {
-            let load = table.prune(account: c.accountID, now: now, grace: policy.grace, events: &events)
-            let leaving = ending.isEmpty ? 0 : (table.byAccount[c.accountID] ?? []).filter(ending.contains).count
-            if load - leaving < c.maxConnections { return (c, []) }
+            _ = table.prune(account: c.accountID, now: now, events: &events)
+            let remaining = (table.byAccount[c.accountID] ?? []).filter { !ending.contains($0) }
+            if table.load(of: remaining) < c.maxConnections { return (c, []) }
             usable.append(c)
         }
+        // Zapping frees an upstream only when no other slot shares it (a live channel someone else still
+        // watches stays), so a victim is taken, idle the longest first, only if its going lowers the load.
         for c in usable {
-            let all = table.byAccount[c.accountID] ?? []
-            let ids = ending.isEmpty ? all : all.filter { !ending.contains($0) }
-            let need = ids.count - c.maxConnections + 1
-            let victims = table.lingering(ids, user: key.userID, clientIP: key.clientIP)
-            if need > 0, victims.count >= need { return (c, Array(victims.prefix(need))) }
+            var remaining = (table.byAccount[c.accountID] ?? []).filter { !ending.contains($0) }
+            var victims: [Int64] = []
+            for victim in table.lingering(remaining, user: key.userID, clientIP: key.clientIP) {
+                let load = table.load(of: remaining)
+                guard load >= c.maxConnections else { break }
+                let without = remaining.filter { $0 != victim }
+                if table.load(of: without) < load {
+                    remaining = without
+                    victims.append(victim)
+                }
+            }
+            if !victims.isEmpty, table.load(of: remaining) < c.maxConnections { return (c, victims) }
         }
         return nil
     }

@@ -16,10 +16,12 @@ struct SlotRecord: Sendable {
     /// When in-flight last dropped to 0: the linger runs from here, not from creation.
     var idleSince: ContinuousClock.Instant?
     var bytes: Int64 = 0
+    /// How long the slot lingers after its last request: the grace period, or the shorter live linger.
+    let linger: Duration
 
     init(
         id: Int64, key: ViewerKey, candidate: SlotCandidate, candidates: [SlotCandidate],
-        createdAt: ContinuousClock.Instant
+        createdAt: ContinuousClock.Instant, linger: Duration = .seconds(10)
     ) {
         self.id = id
         self.key = key
@@ -27,12 +29,24 @@ struct SlotRecord: Sendable {
         self.candidates = candidates
         self.createdAt = createdAt
         self.lastActivity = createdAt
+        self.linger = linger
     }
 
     /// A slot whose linger deadline has passed is ended for every decision, removed or not.
-    func isLive(at now: ContinuousClock.Instant, grace: Duration) -> Bool {
+    func isLive(at now: ContinuousClock.Instant) -> Bool {
         guard inFlight == 0, let idle = idleSince else { return true }
-        return now < idle + grace
+        return now < idle + linger
+    }
+
+    /// What the slot costs its account: its own upstream connection, or, for live TV, a share of the one
+    /// connection of its channel on that relation (docs/slots.md, "Live channels").
+    enum Upstream: Hashable, Sendable {
+        case own(Int64)
+        case channel(contentID: Int64, relationID: Int64)
+    }
+
+    var upstream: Upstream {
+        key.kind == .live ? .channel(contentID: key.contentID, relationID: candidate.relationID) : .own(id)
     }
 
     /// The order zapping takes lingering slots in: idle the longest first, the slot its viewer most surely left.
@@ -79,22 +93,40 @@ struct SlotTable: Sendable {
             .map(\.id)
     }
 
-    /// Ends the account's expired slots; returns its load (live slot count).
-    mutating func prune(account: Int64, now: ContinuousClock.Instant, grace: Duration, events: inout [SlotEvent]) -> Int {
-        prune(\.byAccount, account, now: now, grace: grace, events: &events)
+    /// Ends the account's expired slots; returns its load: the upstream connections its live slots hold
+    /// (each viewing of a film one, all viewings of one live channel on one relation one together).
+    mutating func prune(account: Int64, now: ContinuousClock.Instant, events: inout [SlotEvent]) -> Int {
+        prune(\.byAccount, account, now: now, events: &events)
+        return load(of: byAccount[account] ?? [])
     }
 
-    mutating func prune(user: Int64, now: ContinuousClock.Instant, grace: Duration, events: inout [SlotEvent]) -> Int {
-        prune(\.byUser, user, now: now, grace: grace, events: &events)
+    /// Ends the user's expired slots; returns the user's load (every viewing counts for its own login).
+    mutating func prune(user: Int64, now: ContinuousClock.Instant, events: inout [SlotEvent]) -> Int {
+        prune(\.byUser, user, now: now, events: &events)
+        return byUser[user]?.count ?? 0
+    }
+
+    /// The upstream connections the slots `ids` hold.
+    func load(of ids: [Int64]) -> Int {
+        Set(ids.compactMap { slots[$0]?.upstream }).count
+    }
+
+    /// A live slot of the channel `contentID` on one of `relations`, any login's: a new viewer of the channel
+    /// shares its upstream.
+    func sharedChannel(_ contentID: Int64, on relations: Set<Int64>, now: ContinuousClock.Instant) -> SlotRecord? {
+        slots.values
+            .filter { $0.key.kind == .live && $0.key.contentID == contentID && relations.contains($0.candidate.relationID)
+                && $0.isLive(at: now) }
+            .min { $0.id < $1.id }
     }
 
     private mutating func prune(
         _ lists: WritableKeyPath<SlotTable, [Int64: [Int64]]>, _ owner: Int64, now: ContinuousClock.Instant,
-        grace: Duration, events: inout [SlotEvent]
-    ) -> Int {
-        guard let ids = self[keyPath: lists][owner] else { return 0 }
+        events: inout [SlotEvent]
+    ) {
+        guard let ids = self[keyPath: lists][owner] else { return }
         var dead: [Int64] = []
-        for id in ids where !(slots[id]?.isLive(at: now, grace: grace) ?? false) { dead.append(id) }
+        for id in ids where !(slots[id]?.isLive(at: now) ?? false) { dead.append(id) }
         for id in dead {
             if slots[id] == nil {
                 Self.unlist(id, from: &self[keyPath: lists], key: owner)  // cannot happen; keeps the count honest
@@ -102,7 +134,6 @@ struct SlotTable: Sendable {
                 end(id, cause: .expired, at: now, events: &events)
             }
         }
-        return self[keyPath: lists][owner]?.count ?? 0
     }
 
     /// Adds a new slot to every index.

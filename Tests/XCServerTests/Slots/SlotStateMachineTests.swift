@@ -196,7 +196,7 @@ struct SlotStateMachineTests {
 
     @Test func theEventLogWritesOneSlotsLinePerEvent() throws {
         let logs = SlotLogCapture()
-        let log = SlotEventLog(logger: logs.logger, grace: .seconds(10), backoff: .seconds(30))
+        let log = SlotEventLog(logger: logs.logger, backoff: .seconds(30))
         var m = machine()
         let (film, created) = m.admit(request(ip: "192.0.2.10", 10007, [alpha]), now: at(0))
         let id = try film.get().slotID
