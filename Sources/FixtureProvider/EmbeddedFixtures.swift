@@ -26,6 +26,7 @@ public enum EmbeddedFixtures {
         "beta/vod_info/20001.json": PackageResources.beta_vod_info_20001_json,
         "media/demo.mkv": PackageResources.media_demo_mkv,
         "media/demo.mp4": PackageResources.media_demo_mp4,
+        "media/live.ts": PackageResources.media_live_ts,
     ]
 
     /// The files of one folder (`alpha`), keyed by their path inside it (`series_info/501.json`).

@@ -212,7 +212,7 @@ import Testing
         #expect(await eventually { provider.stats(for: alphaUser).openStreams == 1 })
         let started = ContinuousClock.now
         await provider.stop()
-        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(ContinuousClock.now - started < .seconds(30), "stop ends a stalled stream instead of waiting on it")
         #expect(provider.stats(for: alphaUser).openStreams == 0)
         await provider.stop()  // twice is harmless
         _ = try? await response.body.collect(upTo: 2 << 30)
