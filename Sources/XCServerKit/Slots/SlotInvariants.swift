@@ -17,6 +17,14 @@ extension SlotTable {
             }
             if Set(ids).count != ids.count { found.append("account \(account) lists a slot twice") }
         }
+        let groups = Dictionary(grouping: knownAccounts.filter { $0.value.group != nil }, by: { $0.value.group! })
+        for (group, members) in groups {
+            let ids = members.flatMap { byAccount[$0.key] ?? [] }
+            let live = load(of: ids.filter { slots[$0]?.isLive(at: now) ?? false })
+            if let max = members.map(\.value.maxConnections).min(), live > max {
+                found.append("capacity group \(group) has \(live) live slots, max_connections \(max)")
+            }
+        }
         for (user, ids) in byUser {
             let live = ids.filter { slots[$0]?.isLive(at: now) ?? false }.count
             if let max = knownUsers[user], live > max {

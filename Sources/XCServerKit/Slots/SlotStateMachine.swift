@@ -216,15 +216,14 @@ struct SlotStateMachine: Sendable {
     ) -> (SlotCandidate, [Int64])? {
         var usable: [SlotCandidate] = []
         for c in ordered where !table.isBackedOff(c.accountID, now: now) {
-            _ = table.prune(account: c.accountID, now: now, events: &events)
-            let remaining = (table.byAccount[c.accountID] ?? []).filter { !ending.contains($0) }
+            let remaining = table.capacitySlots(c, now: now, events: &events).filter { !ending.contains($0) }
             if table.load(of: remaining) < c.maxConnections { return (c, []) }
             usable.append(c)
         }
         // Zapping frees an upstream only when no other slot shares it (a live channel someone else still
         // watches stays), so a victim is taken, idle the longest first, only if its going lowers the load.
         for c in usable {
-            var remaining = (table.byAccount[c.accountID] ?? []).filter { !ending.contains($0) }
+            var remaining = table.capacitySlots(c, now: now, events: &events).filter { !ending.contains($0) }
             var victims: [Int64] = []
             for victim in table.lingering(remaining, user: key.userID, clientIP: key.clientIP) {
                 let load = table.load(of: remaining)

@@ -64,6 +64,7 @@ struct SlotTable: Sendable {
     struct KnownAccount: Sendable {
         var name: String
         var maxConnections: Int
+        var group: String?
     }
 
     var nextID: Int64 = 1
@@ -106,6 +107,22 @@ struct SlotTable: Sendable {
         return byUser[user]?.count ?? 0
     }
 
+    /// The accounts whose slots count against `c`'s limit: its capacity group as last seen, or itself.
+    func capacityMembers(_ c: SlotCandidate) -> [Int64] {
+        guard let group = c.capacityGroup else { return [c.accountID] }
+        let others = knownAccounts.filter { $0.key != c.accountID && $0.value.group == group }.keys.sorted()
+        return [c.accountID] + others
+    }
+
+    /// The slots that count against `c`'s limit, its expired ones ended first.
+    mutating func capacitySlots(_ c: SlotCandidate, now: ContinuousClock.Instant, events: inout [SlotEvent]) -> [Int64] {
+        remember(c)
+        return capacityMembers(c).flatMap { account -> [Int64] in
+            prune(\.byAccount, account, now: now, events: &events)
+            return byAccount[account] ?? []
+        }
+    }
+
     /// The upstream connections the slots `ids` hold.
     func load(of ids: [Int64]) -> Int {
         Set(ids.compactMap { slots[$0]?.upstream }).count
@@ -146,7 +163,7 @@ struct SlotTable: Sendable {
     }
 
     mutating func remember(_ c: SlotCandidate) {
-        knownAccounts[c.accountID] = KnownAccount(name: c.accountName, maxConnections: c.maxConnections)
+        knownAccounts[c.accountID] = KnownAccount(name: c.accountName, maxConnections: c.maxConnections, group: c.capacityGroup)
     }
 
     mutating func end(_ id: Int64, cause: SlotEvent.EndCause, at now: ContinuousClock.Instant, events: inout [SlotEvent]) {

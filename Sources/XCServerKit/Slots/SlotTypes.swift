@@ -49,11 +49,16 @@ public struct SlotCandidate: Sendable, Equatable, Hashable {
     public var priority: Int
     public var maxConnections: Int
     public var enabled: Bool
+    /// Accounts that are one provider login (two DNS names of one provider) share one connection limit:
+    /// admission counts every slot of the group against `maxConnections` (docs/slots.md, "Capacity groups").
+    /// Nil: the account alone.
+    public var capacityGroup: String?
 
     public init(
         accountID: Int64, accountName: String, relationID: Int64,
-        priority: Int = 0, maxConnections: Int = 1, enabled: Bool = true
+        priority: Int = 0, maxConnections: Int = 1, enabled: Bool = true, capacityGroup: String? = nil
     ) {
+        self.capacityGroup = capacityGroup
         self.accountID = accountID
         self.accountName = accountName
         self.relationID = relationID
