@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import FixtureProvider
 import Foundation
+import NIOCore
 import Sync
 import XCModels
 #if canImport(Glibc)
@@ -14,6 +15,8 @@ struct LoadBenchOptions: ParsableArguments {
     @Option(help: "Concurrent keep-alive clients of the load figures, comma-separated.") var loadClients = "20,50,200"
     @Option(help: "Seconds each load figure runs.") var loadSeconds = 5.0
     @Option(help: "Seconds the failing-provider scenario runs.") var failingSeconds = 20.0
+    @Option(help: "Seconds one client asks for each big list (and nginx for its bytes).") var listSeconds = 3.0
+    @Option(help: "Pin `serve` (and nginx) to these CPUs with taskset, e.g. 0 (run the bench itself pinned to the others).") var serverCpus: String?
 
     var clientCounts: [Int] { loadClients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
 }
@@ -61,8 +64,14 @@ struct LoadBench {
         let logPath = work.appendingPathComponent("load-serve.log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common
+        let serve = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common
+        if let cpus = options.serverCpus {
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            server.arguments = ["-c", cpus, executable] + serve
+        } else {
+            server.executableURL = URL(fileURLWithPath: executable)
+            server.arguments = serve
+        }
         server.standardError = FileHandle(forWritingAtPath: logPath)
         try server.run()
         var failure: (any Error)?
@@ -72,7 +81,10 @@ struct LoadBench {
             for clients in options.clientCounts {
                 try await measure(port: port, clients: clients)
             }
+            try await StaticListBench(port: port, serverPID: server.processIdentifier, work: work, serverCPUs: options.serverCpus,
+                                      seconds: options.listSeconds).run()
             try await failingProvider(port: port, provider: provider, logPath: logPath)
+            try await refusingProvider(port: port, provider: provider, logPath: logPath)
         } catch {
             failure = error
         }
@@ -156,6 +168,40 @@ struct LoadBench {
                      result.requests, result.errors))
         print("   provider: \(seriesInfo) get_series_info and \(vodInfo) get_vod_info requests (target ≤ \(2 * titles.count): one per item per back-off) \(seriesInfo + vodInfo <= 2 * titles.count ? "OK" : "MISSED"); serve logged \(lines) lines meanwhile")
         if let error = result.firstError { print("      first error: \(error)") }
+    }
+
+    /// The account's address changed to a closed loopback port (every fetch refused), 20 clients for the
+    /// same time on 20 other series and films never opened. Nothing listens, so the figure is the
+    /// clients' and the log's.
+    private func refusingProvider(port: Int, provider: FixtureProvider, logPath: String) async throws {
+        let closed = try await FixtureProvider.freePort()
+        try await setAccountURL(port: port, "http://127.0.0.1:\(closed)")
+        let linesBefore = Self.lineCount(logPath)
+        let titles = Self.refusedTitles
+        let result = await LoadClient(port: port, clients: 20).run(duration: .milliseconds(Int64(options.failingSeconds * 1000))) { c, i in
+            let id = titles.lowerBound + (c + i) % titles.count
+            return (c % 2 == 0 ? Self.api + "&action=get_series_info&series_id=\(id)" : Self.api + "&action=get_vod_info&vod_id=\(id)", [])
+        }
+        try await setAccountURL(port: port, provider.baseURL)
+        print(String(format: "refusing provider (connection refused), 20 clients for %.0f s on %d unfetched series and %d films:",
+                     options.failingSeconds, titles.count, titles.count))
+        print(String(format: "   clients: %.0f answers/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms) %@, %d requests, %d errors; serve logged %d lines",
+                     result.perSecond, result.percentile(0.5), result.percentile(0.99), result.percentile(0.99) < 20 ? "OK" : "MISSED",
+                     result.requests, result.errors, Self.lineCount(logPath) - linesBefore))
+        if let error = result.firstError { print("      first error: \(error)") }
+    }
+
+    static let refusedTitles = 1021...1040
+
+    private func setAccountURL(port: Int, _ url: String) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/accounts/load")
+        request.method = .PATCH
+        request.headers.add(name: "Authorization", value: "Bearer bench")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"url": "\#(url)"}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw UserFacingError("PATCH /api/accounts/load answered \(response.status.code)") }
     }
 
     static func lineCount(_ path: String) -> Int {

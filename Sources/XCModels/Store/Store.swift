@@ -4,6 +4,8 @@ import GRDB
 /// The embedded SQLite database: one file, WAL, so the API keeps reading while a sync writes.
 public final class Store: Sendable {
     let pool: DatabasePool
+    /// A connection of its own that only asks `PRAGMA data_version` (see `dataVersion()`).
+    let watcher: DatabaseQueue
     public let path: String
 
     /// Opens (and migrates) the database at `path`; with `create` a missing file and its directory are
@@ -20,7 +22,12 @@ public final class Store: Sendable {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             self.path = path
             try Migrations.migrator.migrate(pool)
+            var watching = Configuration()
+            watching.readonly = true
+            watching.busyMode = .timeout(10)
+            self.watcher = try DatabaseQueue(path: path, configuration: watching)
         } catch let error as DatabaseError {
             throw StoreOpenError.from(error, path: path)
         }
-    }}
+    }
+}

@@ -27,6 +27,8 @@ public final class AppServices: Sendable {
     /// Sync jobs with progress (admin API, schedule); and this server's Prometheus registry.
     public let jobs: SyncJobs
     let metrics: ServerMetrics
+    /// Rendered XC answers and checked logins of the database as it is (`AnswerCache`).
+    let answers: AnswerCache
 
     init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,
          gates: ProviderGates = ProviderGates(), slots: (any SlotCore)? = nil, logger: Logger = Logger(label: "xcserver")) {
@@ -44,7 +46,15 @@ public final class AppServices: Sendable {
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
                                  openTimeout: TimeAmount(config.openTimeout), logger: logger)
         self.metrics = ServerMetrics()
+        self.answers = AnswerCache(store: store, policy: config.answerCache)
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)
+    }
+
+    /// The login for these credentials, through the login fast path (`AnswerCache.authenticate`), and the
+    /// generation it was checked in.
+    func authenticate(username: String, password: String) async throws -> (login: Login?, generation: AnswerGeneration) {
+        let generation = answers.generation()
+        return (try await answers.authenticate(username: username, password: password, at: generation), generation)
     }
 
     /// Live viewings of a user, for `user_info.active_cons`.

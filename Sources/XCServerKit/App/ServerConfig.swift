@@ -10,6 +10,8 @@ public struct ServerConfig: Sendable {
     var onDemandBudget: Duration = .seconds(3)
     /// How lazy fetches (episodes, movie details) back off from a failing provider item and account.
     var fetchBackoff = FetchBackoffPolicy()
+    /// How much memory rendered XC answers may take (`AnswerCache`).
+    var answerCache = AnswerCachePolicy()
     /// How long a viewing's slot lingers after its last request ends (seeks and re-opens reuse it).
     var grace: Duration = .seconds(10)
     /// How long a live channel's slot lingers after its last viewer left (`--live-linger`).

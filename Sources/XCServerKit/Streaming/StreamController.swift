@@ -26,7 +26,7 @@ struct StreamController: Sendable {
         guard let path = StreamPath(path: request.uri.path) else {
             return .text("not a stream path; expected /movie/USER/PASS/ID.EXT or /series/USER/PASS/ID.EXT", status: .notFound)
         }
-        guard let login = try await services.store.authenticate(username: path.username, password: path.password) else {
+        guard let login = try await services.authenticate(username: path.username, password: path.password).login else {
             return .text("wrong username or password", status: .unauthorized)
         }
         var range: ByteRange?

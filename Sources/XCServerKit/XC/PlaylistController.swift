@@ -16,7 +16,7 @@ struct PlaylistController: Sendable {
 
     func guide(_ request: Request, _ context: XCRequestContext) async throws -> Response {
         let query = await XCQuery.from(request, context: context)
-        guard try await services.store.authenticate(username: query.username, password: query.password) != nil else {
+        guard try await services.authenticate(username: query.username, password: query.password).login != nil else {
             return .text("wrong username or password", status: .unauthorized)
         }
         let xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n" + #"<tv generator-info-name="xcserver"></tv>"# + "\n"
@@ -26,7 +26,7 @@ struct PlaylistController: Sendable {
 
     func playlist(_ request: Request, _ context: XCRequestContext) async throws -> Response {
         let query = await XCQuery.from(request, context: context)
-        guard let login = try await services.store.authenticate(username: query.username, password: query.password) else {
+        guard let login = try await services.authenticate(username: query.username, password: query.password).login else {
             return .text("wrong username or password", status: .unauthorized)
         }
         let user = login.user

@@ -8,32 +8,67 @@ struct StreamedBody: Sendable {
     /// Produces the body: call `emit` with each chunk, in order.
     typealias Producer = @Sendable (_ emit: (consuming [UInt8]) async throws -> Void) async throws -> Void
 
+    /// Called once the whole body was written: its plain bytes and, when it was sent compressed, the
+    /// gzip bytes sent (how the answer cache keeps a list it streamed).
+    typealias Keeper = @Sendable (_ plain: ByteBuffer, _ gzip: ByteBuffer?) -> Void
+
+    static let gzipAlgorithm = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .fastestCompression))
+
     static func response(
-        for request: Request, contentType: String, status: HTTPResponse.Status = .ok, producer: @escaping Producer
+        for request: Request, contentType: String, status: HTTPResponse.Status = .ok,
+        keep: Keeper? = nil, producer: @escaping Producer
     ) -> Response {
         let gzip = acceptsGzip(request)
+        let body = ResponseBody { writer in
+            // What `keep` gets; nothing is collected when nobody keeps it.
+            var plain = ByteBuffer()
+            var sent = ByteBuffer()
+            if gzip {
+                let compressor = gzipAlgorithm.compressor
+                try compressor.startStream()
+                defer { try? compressor.finishStream() }
+                try await producer { chunk in
+                    var buffer = ByteBuffer(bytes: chunk)
+                    if keep != nil { plain.writeImmutableBuffer(buffer) }
+                    let compressed = try buffer.compressStream(with: compressor, flush: .sync)
+                    if keep != nil { sent.writeImmutableBuffer(compressed) }
+                    try await writer.write(compressed)
+                }
+                var empty = ByteBuffer()
+                let last = try empty.compressStream(with: compressor, flush: .finish)
+                if keep != nil { sent.writeImmutableBuffer(last) }
+                try await writer.write(last)
+            } else {
+                try await producer { chunk in
+                    let buffer = ByteBuffer(bytes: chunk)
+                    if keep != nil { plain.writeImmutableBuffer(buffer) }
+                    try await writer.write(buffer)
+                }
+            }
+            try await writer.finish(nil)
+            keep?(plain.trimmed(), gzip ? sent.trimmed() : nil)
+        }
+        return Response(status: status, headers: headers(contentType: contentType, gzip: gzip), body: body)
+    }
+
+    /// `buffer` compressed in one piece, as the streamed answer would have been.
+    static func gzipped(_ buffer: ByteBuffer) throws -> ByteBuffer {
+        var input = buffer
+        let compressor = gzipAlgorithm.compressor
+        try compressor.startStream()
+        defer { try? compressor.finishStream() }
+        var output = ByteBufferAllocator().buffer(capacity: compressor.maxSize(from: input))
+        try compressor.streamDeflate(from: &input, to: &output, flush: .finish)
+        return output.trimmed()
+    }
+
+    static func headers(contentType: String, gzip: Bool) -> HTTPFields {
         var headers: HTTPFields = [.contentType: contentType]
         if gzip {
             headers[.contentEncoding] = "gzip"
             headers[.vary] = "Accept-Encoding"
         }
-        let body = ResponseBody { writer in
-            if gzip {
-                let compressor = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .fastestCompression)).compressor
-                try compressor.startStream()
-                defer { try? compressor.finishStream() }
-                try await producer { chunk in
-                    var buffer = ByteBuffer(bytes: chunk)
-                    try await writer.write(buffer.compressStream(with: compressor, flush: .sync))
-                }
-                var empty = ByteBuffer()
-                try await writer.write(empty.compressStream(with: compressor, flush: .finish))
-            } else {
-                try await producer { chunk in try await writer.write(ByteBuffer(bytes: chunk)) }
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: status, headers: headers, body: body)
+        return headers
     }
 
     static func acceptsGzip(_ request: Request) -> Bool {
@@ -42,6 +77,16 @@ struct StreamedBody: Sendable {
             let coding = part.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
             return coding == "gzip" && !part.replacingOccurrences(of: " ", with: "").contains("q=0")
         }
+    }
+}
+
+extension ByteBuffer {
+    /// The readable bytes in a buffer of their own size: a grown buffer holds up to twice its bytes,
+    /// and a kept answer should cost what it weighs.
+    func trimmed() -> ByteBuffer {
+        var exact = ByteBufferAllocator().buffer(capacity: readableBytes)
+        exact.writeImmutableBuffer(self)
+        return exact
     }
 }
 

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+import Testing
+@testable import XCModels
+
+/// A database written by an earlier xcserver opens and upgrades in place, losing nothing.
+@Suite struct MigrationTests {
+    /// A v2 database (before category counts) as v2 wrote it: alpha's Comedy disabled, Hot Fuzz in
+    /// Action and Comedy with both still in its `category_ids`, a login restricted to Comedy.
+    static let v2Rows = """
+        INSERT INTO account (id, name, base_url, username, password, max_connections, priority, created_at)
+          VALUES (1, 'alpha', 'http://127.0.0.1:9', 'a', 'b', 1, 10, 1700000000);
+        INSERT INTO user (id, username, password, max_connections, created_at) VALUES (1, 'family', 'pw', 2, 1700000000);
+        INSERT INTO category (id, kind, name) VALUES (1, 'movie', 'Action'), (2, 'movie', 'Comedy');
+        INSERT INTO account_category (account_id, kind, provider_category_id, category_id, enabled, last_seen)
+          VALUES (1, 'movie', '1', 1, 1, 1700000000), (1, 'movie', '2', 2, 0, 1700000000);
+        INSERT INTO movie (id, public_id, tmdb, name_key, year, preferred_relation_id, category_ids)
+          VALUES (1, 10013, '4638', 'hot fuzz', 2007, 1, '[1,2]'), (2, 10011, NULL, 'superbad', NULL, NULL, '[2]');
+        INSERT INTO movie_relation (id, movie_id, account_id, stream_id, container_extension, category_id, category_ids, name,
+            stream_icon, rating, rating_5based, added, is_adult, tmdb, trailer, extra, content_hash, first_seen, last_seen)
+          VALUES (1, 1, 1, 10013, 'mkv', 1, '[1,2]', 'Hot Fuzz', '', '7.8', 3.9, '1700000013', '0', '4638', '', '{}', 1, 1700000000, 1700000000),
+                 (2, 2, 1, 10011, 'mp4', 2, '[2]', 'Superbad', '', '7.6', 3.8, '1700000011', '0', '', '', '{}', 2, 1700000000, 1700000000);
+        INSERT INTO user_category (user_id, category_id) VALUES (1, 2);
+        INSERT INTO setting (key, value) VALUES ('admin_token', 'kept');
+        """
+
+    @Test func aVersion2DatabaseIsMigratedToTheCurrentSchemaWithItsCountsAndNothingLost() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("v2.sqlite").path
+        do {
+            let old = try DatabasePool(path: path)
+            try Migrations.migrator.migrate(old, upTo: "v2 settings, user category allow-lists")
+            try await old.write { db in try db.execute(sql: Self.v2Rows) }
+            try old.close()
+        }
+
+        let store = try Store(path: path)
+        let applied = try await store.testRead { db in try Migrations.migrator.appliedIdentifiers(db) }
+        #expect(applied == Set(Migrations.migrator.migrations), "every migration ran")
+
+        let counts = try await store.testRead { db in
+            try Row.fetchAll(db, sql: "SELECT name, titles FROM category ORDER BY id").map { [$0["name"] as String: $0["titles"] as Int] }
+        }
+        #expect(counts == [["Action": 1], ["Comedy": 0]], "counted: Hot Fuzz in Action; Comedy disabled for the only account")
+        let titles = try await store.testRead { db in
+            try Row.fetchAll(db, sql: "SELECT public_id, category_ids, preferred_relation_id FROM movie ORDER BY id")
+                .map { "\($0["public_id"] as Int64) \($0["category_ids"] as String) \(($0["preferred_relation_id"] as Int64?).map(String.init) ?? "-")" }
+        }
+        #expect(titles == ["10013 [1] 1", "10011 [] -"], "public ids kept; the disabled category dropped from what is served")
+        #expect(try await store.visibleCategories(kind: .movie, scope: .everything).map(\.name) == ["Action"])
+        let relations = try await store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation") }
+        #expect(relations == 2, "no relation lost, served or not")
+        #expect(try await store.allowedCategories(userID: 1) == [2])
+        #expect(try await store.setting("admin_token") == "kept")
+        #expect(try await store.authenticate(username: "family", password: "pw")?.user.id == 1)
+    }
+}
