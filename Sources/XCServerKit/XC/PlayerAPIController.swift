@@ -72,6 +72,6 @@ struct PlayerAPIController: Sendable {
         if series.unfetched {
             await services.episodes.fetch(seriesID: series.seriesID, budget: services.config.onDemandBudget)
         }
-        return .json(try await SeriesInfoAnswer.answer(publicID: id, store: services.store) ?? SeriesInfoAnswer.unknown)
+        return .json(try await SeriesInfoAnswer.answer(seriesID: series.seriesID, store: services.store) ?? SeriesInfoAnswer.unknown)
     }
 }
