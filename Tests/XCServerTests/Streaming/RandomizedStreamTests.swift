@@ -50,11 +50,13 @@ import XCModels
             // alpha only
             movie(10007, a(10007)), movie(10010, a(10010)), movie(10011, a(10011)), movie(10012, a(10012)),
             movie(10013, a(10013)),
-            // two alpha relations of one title (4K + 1080p): either copy, never a mix
-            movie(10003, a(10003), a(10004)),
-            // shared alpha + beta
-            movie(10001, a(10001), b(20001)), movie(10002, a(10002), b(20002)), movie(10005, a(10005), b(20003)),
-            movie(10006, a(10006), b(20004)), movie(10008, a(10008), b(10008)),
+            // two alpha copies of one title (4K + 1080p): two entries, each its own file
+            movie(10003, a(10003)), movie(10004, a(10004)),
+            // shared alpha + beta (same variant)
+            movie(10002, a(10002), b(20002)), movie(10005, a(10005), b(20003)), movie(10008, a(10008), b(10008)),
+            movie(10014, a(10014), b(20012)), movie(10016, a(10016), b(20014)),
+            // one title, another variant on each account: separate entries
+            movie(10001, a(10001)), movie(20001, b(20001)), movie(10006, a(10006)), movie(20004, b(20004)),
             // beta only (Fight Club's beta stream id 10007 collides with alpha's Pulp Fiction)
             movie(20008, b(20008)), movie(20009, b(20009)), movie(20010, b(20010)), movie(20011, b(20011)),
             movie(fightClubID, b(10007)),
