@@ -132,19 +132,19 @@ extension FixtureCatalog {
         out.writeString("[")
         var num = 0
         for i in 0 ..< layout.movies {
-          for (id, name) in layout.listedMovies(i) {
-            if num > 0 { out.writeString(",") }
-            num += 1
-            let (rating, rating5) = GeneratedCatalogLayout.rating(i)
-            let category = i % 10 + 1
-            let ext = i % 3 == 0 ? "mp4" : "mkv"
-            out.writeString(
-                #"{"num":\#(num),"name":"\#(jsonEscaped(name))","stream_type":"movie","stream_id":\#(id),"#
-                    + #""stream_icon":"http://img.fixture.invalid/p/\#(id).jpg","rating":"\#(rating)","rating_5based":\#(rating5),"#
-                    + #""added":"\#(1_600_000_000 + i * 60)","is_adult":"0","category_id":"\#(category)","category_ids":[\#(category)],"#
-                    + #""container_extension":"\#(ext)","custom_sid":"","direct_source":"","tmdb":"\#(layout.movieTMDB(i))","trailer":""}"#
-            )
-          }
+            for (id, name) in layout.listedMovies(i) {
+                if num > 0 { out.writeString(",") }
+                num += 1
+                let (rating, rating5) = GeneratedCatalogLayout.rating(i)
+                let category = i % 10 + 1
+                let ext = i % 3 == 0 ? "mp4" : "mkv"
+                out.writeString(
+                    #"{"num":\#(num),"name":"\#(jsonEscaped(name))","stream_type":"movie","stream_id":\#(id),"#
+                        + #""stream_icon":"http://img.fixture.invalid/p/\#(id).jpg","rating":"\#(rating)","rating_5based":\#(rating5),"#
+                        + #""added":"\#(1_600_000_000 + i * 60)","is_adult":"0","category_id":"\#(category)","category_ids":[\#(category)],"#
+                        + #""container_extension":"\#(ext)","custom_sid":"","direct_source":"","tmdb":"\#(layout.movieTMDB(i))","trailer":""}"#
+                )
+            }
         }
         out.writeString("]")
         return out

