@@ -160,6 +160,7 @@ import Testing
             #expect(movie["variant"].string == "|")
             let variants = try #require(movie["variants"].array)
             #expect(variants.map { $0["id"].int ?? 0 } == [10002, 10016])
+            try #require(variants.count == 2)
             #expect(variants[1]["key"].string == "|FR" && variants[1]["language"].string == "FR")
             #expect(variants[1]["relations"].array?.map { $0["stream_id"].int ?? 0 } == [10016, 20014])
             #expect(variants[0]["relations"].array?.map { $0["account"]["name"].string ?? "" } == ["alpha", "beta"])
