@@ -26,12 +26,16 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Working directory (default: a temporary one).") var directory: String?
     @OptionGroup var streams: StreamBenchOptions
     @OptionGroup var load: LoadBenchOptions
+    @Flag(help: "Only compare list sync without and with variant copies (interleaved, --runs rounds).") var variantSync = false
 
     func run() async throws {
         let work = directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-bench-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: work) } }
+        if variantSync {
+            return try await VariantSyncBench(movies: movies, series: series, runs: runs, work: work).run()
+        }
         if !streams.streamsOnly && !load.loadOnly { try await runCatalog(work) }
         if !streams.streamsOnly && !streams.catalogOnly {
             try await LoadBench(movies: movies, series: series, episodesPerSeries: episodesPerSeries, options: load, work: work).run()
@@ -43,7 +47,8 @@ struct Bench: AsyncParsableCommand {
         let dbPath = work.appendingPathComponent("bench.sqlite").path
 
         print("generating \(movies) movies, \(series) series, \(series * episodesPerSeries) episodes…")
-        let catalog = FixtureCatalog.generated(movies: movies, series: series, episodesPerSeries: episodesPerSeries, seed: 7)
+        // With variant copies (10 % 4K, 3 % French), as real panels list them (docs/variants.md).
+        let catalog = FixtureCatalog.generated(movies: movies, series: series, episodesPerSeries: episodesPerSeries, seed: 7, variants: true)
         let account = FixtureAccount(username: "bench", password: "bench", maxConnections: 4, catalog: catalog)
         let provider = try await FixtureProvider.start(accounts: [account])
         defer { Task { await provider.stop() } }

@@ -17,8 +17,11 @@ public struct GeneratedCatalogLayout: Sendable, Equatable {
     public let episodesPerSeries: Int
     public let seed: UInt64
     public let idOffset: Int
+    /// Whether movies get variant copies (`GeneratedVariants.swift`).
+    public let variants: Bool
 
-    public init(movies: Int, series: Int, episodesPerSeries: Int, seed: UInt64, idOffset: Int = 0) {
+    public init(movies: Int, series: Int, episodesPerSeries: Int, seed: UInt64, idOffset: Int = 0, variants: Bool = false) {
+        self.variants = variants
         self.movies = max(0, movies)
         self.series = max(0, series)
         self.episodesPerSeries = max(0, episodesPerSeries)
@@ -93,8 +96,11 @@ extension FixtureCatalog {
     /// A large deterministic catalog for the benchmark (e.g. 100_000 movies, 10_000 series, 20 episodes each).
     /// The four lists are built once as bytes (~40 MB for 100k movies); `get_series_info` and
     /// `get_vod_info` are built on demand. Ids follow ``GeneratedCatalogLayout``.
-    public static func generated(movies: Int, series: Int, episodesPerSeries: Int, seed: UInt64, idOffset: Int = 0) -> FixtureCatalog {
-        let layout = GeneratedCatalogLayout(movies: movies, series: series, episodesPerSeries: episodesPerSeries, seed: seed, idOffset: idOffset)
+    public static func generated(
+        movies: Int, series: Int, episodesPerSeries: Int, seed: UInt64, idOffset: Int = 0, variants: Bool = false
+    ) -> FixtureCatalog {
+        let layout = GeneratedCatalogLayout(movies: movies, series: series, episodesPerSeries: episodesPerSeries, seed: seed, idOffset: idOffset,
+                                            variants: variants)
         var lists: [String: ByteBuffer] = [:]
         lists["get_vod_categories"] = categoriesBody(GeneratedCatalogLayout.vodGenres)
         lists["get_series_categories"] = categoriesBody(GeneratedCatalogLayout.seriesGenres)
@@ -103,8 +109,8 @@ extension FixtureCatalog {
         return FixtureCatalog(
             lists: lists,
             seriesInfo: { id in layout.seriesIndex(ofSeriesID: id).map { seriesInfoBody(layout, $0) } },
-            vodInfo: { id in layout.movieIndex(ofStreamID: id).map { vodInfoBody(layout, $0) } },
-            hasMovie: { layout.movieIndex(ofStreamID: $0) != nil },
+            vodInfo: { id in layout.listedMovieIndex(ofStreamID: id).map { vodInfoBody(layout, $0) } },
+            hasMovie: { layout.listedMovieIndex(ofStreamID: $0) != nil },
             hasEpisode: { layout.episodeIndex(ofEpisodeID: $0) != nil }
         )
     }
@@ -124,18 +130,21 @@ extension FixtureCatalog {
         var out = ByteBuffer()
         out.reserveCapacity(layout.movies * 420 + 2)
         out.writeString("[")
+        var num = 0
         for i in 0 ..< layout.movies {
-            if i > 0 { out.writeString(",") }
-            let (rating, rating5) = GeneratedCatalogLayout.rating(i)
-            let category = i % 10 + 1
-            let ext = i % 3 == 0 ? "mp4" : "mkv"
-            let id = layout.movieID(i)
-            out.writeString(
-                #"{"num":\#(i + 1),"name":"\#(jsonEscaped(layout.movieName(i)))","stream_type":"movie","stream_id":\#(id),"#
-                    + #""stream_icon":"http://img.fixture.invalid/p/\#(id).jpg","rating":"\#(rating)","rating_5based":\#(rating5),"#
-                    + #""added":"\#(1_600_000_000 + i * 60)","is_adult":"0","category_id":"\#(category)","category_ids":[\#(category)],"#
-                    + #""container_extension":"\#(ext)","custom_sid":"","direct_source":"","tmdb":"\#(layout.movieTMDB(i))","trailer":""}"#
-            )
+            for (id, name) in layout.listedMovies(i) {
+                if num > 0 { out.writeString(",") }
+                num += 1
+                let (rating, rating5) = GeneratedCatalogLayout.rating(i)
+                let category = i % 10 + 1
+                let ext = i % 3 == 0 ? "mp4" : "mkv"
+                out.writeString(
+                    #"{"num":\#(num),"name":"\#(jsonEscaped(name))","stream_type":"movie","stream_id":\#(id),"#
+                        + #""stream_icon":"http://img.fixture.invalid/p/\#(id).jpg","rating":"\#(rating)","rating_5based":\#(rating5),"#
+                        + #""added":"\#(1_600_000_000 + i * 60)","is_adult":"0","category_id":"\#(category)","category_ids":[\#(category)],"#
+                        + #""container_extension":"\#(ext)","custom_sid":"","direct_source":"","tmdb":"\#(layout.movieTMDB(i))","trailer":""}"#
+                )
+            }
         }
         out.writeString("]")
         return out

@@ -5,8 +5,8 @@ import XCModels
 /// Imports one account's list of one kind (movies or series), batch by batch as it downloads.
 ///
 /// Items already known by (account, provider id) with the same content hash are left untouched; new
-/// ones are attached to an existing title when tmdb, imdb or name+year match (two copies in one
-/// account become two relations of one title), or create a title. Staleness is decided only in
+/// ones join the entry of their title and variant (tmdb, imdb or name+year, then the variant key; a
+/// second copy in one account is an entry of its own, docs/variants.md), or create one. Staleness is decided only in
 /// `finish`, once the whole list arrived, and is guarded against a truncated or empty answer.
 struct TitleListImport<Item: ListItem> {
     let accountID: Int64

@@ -14,12 +14,33 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
     /// Unix time after which the login stops working; nil for never.
     public var expiresAt: Int64?
     public var createdAt: Int64
+    /// How this login sees a title's variants (`VariantView`): the stored columns, already validated.
+    public var variants: VariantView.Mode = .all
+    /// Quality classes as `VariantKey.Quality` raw values, most preferred first.
+    public var qualities: [String] = []
+    public var languages: [String] = []
+    public var maxQuality: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, username, password, enabled
+        case id, username, password, enabled, variants, qualities, languages
         case maxConnections = "max_connections"
         case expiresAt = "expires_at"
         case createdAt = "created_at"
+        case maxQuality = "max_quality"
+    }
+
+    /// The login's variant view, read from its columns.
+    public var variantView: VariantView {
+        get {
+            VariantView(mode: variants, qualities: qualities.compactMap(VariantKey.Quality.init(rawValue:)), languages: languages,
+                        maxQuality: maxQuality.flatMap(VariantKey.Quality.init(rawValue:)))
+        }
+        set {
+            variants = newValue.mode
+            qualities = newValue.qualities.map(\.rawValue)
+            languages = newValue.languages
+            maxQuality = newValue.maxQuality?.rawValue
+        }
     }
 
     public init(

@@ -5,12 +5,20 @@
 public struct CatalogScope: Sendable, Equatable {
     /// nil: every category.
     public var allowedCategories: [Int64]?
+    /// How the user sees a title's variants (every entry, or the best one per title).
+    public var variants: VariantView
 
     public static let everything = CatalogScope(allowedCategories: nil)
 
-    public init(allowedCategories: [Int64]?) { self.allowedCategories = allowedCategories }
+    public init(allowedCategories: [Int64]?, variants: VariantView = .all) {
+        self.allowedCategories = allowedCategories
+        self.variants = variants
+    }
 
-    public init(_ login: Login) { self.allowedCategories = login.allowedCategories }
+    public init(_ login: Login) {
+        self.allowedCategories = login.allowedCategories
+        self.variants = login.user.variantView
+    }
 
     /// `AND …` restricting a title table aliased `alias` (with its `category_ids` union), or "".
     func titleFilter(_ alias: String) -> String {
@@ -29,8 +37,9 @@ public struct CatalogScope: Sendable, Equatable {
 }
 
 extension Store {
-    /// The scope of `userID`: its allow-list, or everything.
+    /// The scope of `userID`: its allow-list (or everything) and its variant view.
     public func catalogScope(userID: Int64) async throws -> CatalogScope {
-        CatalogScope(allowedCategories: try await allowedCategories(userID: userID))
+        CatalogScope(allowedCategories: try await allowedCategories(userID: userID),
+                     variants: try await user(id: userID)?.variantView ?? .all)
     }
 }

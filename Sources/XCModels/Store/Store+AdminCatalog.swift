@@ -157,14 +157,20 @@ public struct AdminTitleDetail: Sendable, Encodable, Equatable {
     public var title: AdminTitleSummary
     public var relations: [AdminRelation]
     public var seasons: [Season]?
+    /// This entry's variant key (`VariantKey.key`).
+    public var variant: String = "|"
+    /// Every entry of the title, this one included, by id (docs/variants.md).
+    public var variants: [AdminVariant] = []
 
-    enum CodingKeys: String, CodingKey { case relations, seasons }
+    enum CodingKeys: String, CodingKey { case relations, seasons, variant, variants }
 
     public func encode(to encoder: any Encoder) throws {
         try title.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(relations, forKey: .relations)
         if let seasons { try c.encode(seasons, forKey: .seasons) }
+        try c.encode(variant, forKey: .variant)
+        try c.encode(variants, forKey: .variants)
     }
 }
 
@@ -317,22 +323,9 @@ extension Store {
             }
             let summary = Self.summary(kind, row)
             let titleID: Int64 = row[15]
-            let relations: [AdminRelation]
+            let relations = try Self.entryRelations(kind, entryID: titleID, db: db)
             var seasons: [AdminTitleDetail.Season]?
-            if kind == .movie {
-                relations = try Row.fetchAll(db, sql: """
-                    SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.name, r.category_ids,
-                           r.first_seen, r.last_seen, r.stale, r.stale_since, r.id = m.preferred_relation_id
-                    FROM movie_relation r JOIN account a ON a.id = r.account_id JOIN movie m ON m.id = r.movie_id
-                    WHERE r.movie_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
-                    """, arguments: [titleID]).map { Self.relation(.movie, $0) }
-            } else {
-                relations = try Row.fetchAll(db, sql: """
-                    SELECT r.id, a.id, a.name, a.priority, a.enabled, r.provider_series_id, NULL, r.name, r.category_ids,
-                           r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS s.preferred_relation_id
-                    FROM series_relation r JOIN account a ON a.id = r.account_id JOIN series s ON s.id = r.series_id
-                    WHERE r.series_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
-                    """, arguments: [titleID]).map { Self.relation(.series, $0) }
+            if kind == .series {
                 var episodeRelations: [Int64: [AdminRelation]] = [:]
                 for row in try Row.fetchAll(db, sql: """
                     SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.title, NULL,
@@ -357,7 +350,9 @@ extension Store {
                 }
                 seasons = bySeason.keys.sorted().map { AdminTitleDetail.Season(season: $0, episodes: bySeason[$0]!) }
             }
-            return AdminTitleDetail(title: summary, relations: relations, seasons: seasons)
+            let variants = try Self.variants(kind, entryID: titleID, db: db)
+            return AdminTitleDetail(title: summary, relations: relations, seasons: seasons,
+                                    variant: variants.first { $0.id == summary.id }?.key ?? "|", variants: variants)
         }
     }
 
@@ -370,7 +365,7 @@ extension Store {
         return try await pool.read { db in try String.fetchOne(db, sql: sql, arguments: [publicID]) }
     }
 
-    private static func relation(_ kind: AdminRelation.Kind, _ row: Row) -> AdminRelation {
+    static func relation(_ kind: AdminRelation.Kind, _ row: Row) -> AdminRelation {
         AdminRelation(
             kind: kind, id: row[0], account: AdminAccountRef(id: row[1], name: row[2], priority: row[3], enabled: row[4]),
             providerID: row[5], containerExtension: row[6], name: row[7], categoryIDs: (row[8] as String?).map(ids),

@@ -33,12 +33,13 @@ public struct VodListRow: KeysetRecord, Sendable {
     public var trailer: String
     public var year: Int64?
 
-    static let columns = """
-        m.id AS id, m.public_id AS public_id, r.name AS name, r.stream_icon AS stream_icon, r.rating AS rating,
+    static func columns(_ scope: CatalogScope) -> String { """
+        m.id AS id, \(scope.publicIDColumn("m", table: "movie")) AS public_id, r.name AS name, r.stream_icon AS stream_icon, r.rating AS rating,
         r.rating_5based AS rating_5based, r.added AS added, r.first_seen AS first_seen, r.is_adult AS is_adult,
         COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')) AS category_id, m.category_ids AS category_ids,
         r.container_extension AS container_extension, r.tmdb AS tmdb, r.trailer AS trailer, m.year AS year
         """
+    }
 
     public init(row: Row) throws {
         id = row["id"]
@@ -149,9 +150,9 @@ extension Store {
         _ add: @escaping @Sendable (inout Output, VodListRow, Int) -> Void
     ) async throws -> ListPage<Output> {
         try await listPage(VodListRow.self, sql: """
-            SELECT \(VodListRow.columns)
+            SELECT \(VodListRow.columns(scope))
             FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
-            WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(m.category_ids) WHERE value = ?2))\(scope.titleFilter("m"))
+            WHERE m.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(m.category_ids) WHERE value = ?2))\(scope.titleFilter("m"))\(scope.entryFilter("m", table: "movie"))
             ORDER BY m.id LIMIT ?3
             """, arguments: [after, category, limit], after: after, into: output, add)
     }
@@ -162,9 +163,9 @@ extension Store {
         _ add: @escaping @Sendable (inout Output, SeriesListRow, Int) -> Void
     ) async throws -> ListPage<Output> {
         try await listPage(SeriesListRow.self, sql: """
-            SELECT s.id AS id, s.public_id AS public_id, \(SeriesFields.columns)
+            SELECT s.id AS id, \(scope.publicIDColumn("s", table: "series")) AS public_id, \(SeriesFields.columns)
             FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id
-            WHERE s.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(s.category_ids) WHERE value = ?2))\(scope.titleFilter("s"))
+            WHERE s.id > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(s.category_ids) WHERE value = ?2))\(scope.titleFilter("s"))\(scope.entryFilter("s", table: "series"))
             ORDER BY s.id LIMIT ?3
             """, arguments: [after, category, limit], after: after, into: output, add)
     }

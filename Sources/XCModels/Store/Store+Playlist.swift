@@ -54,10 +54,10 @@ extension Store {
     ) async throws -> ListPage<Output> {
         try await listPage(PlaylistMovieRow.self, sql: """
             SELECT m.id AS id, r.name AS name, r.stream_icon AS logo, COALESCE(c.name, '') AS group_name,
-                   m.public_id AS public_id, r.container_extension AS container_extension
+                   \(scope.publicIDColumn("m", table: "movie")) AS public_id, r.container_extension AS container_extension
             FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
             LEFT JOIN category c ON c.id = COALESCE(r.category_id, json_extract(m.category_ids, '$[0]'))
-            WHERE m.id > ?\(scope.titleFilter("m")) ORDER BY m.id LIMIT ?
+            WHERE m.id > ?\(scope.titleFilter("m"))\(scope.entryFilter("m", table: "movie")) ORDER BY m.id LIMIT ?
             """, arguments: [after, limit], after: after, into: output, add)
     }
 
@@ -73,7 +73,7 @@ extension Store {
             FROM episode e JOIN episode_relation r ON r.id = e.preferred_relation_id
             JOIN series s ON s.id = e.series_id JOIN series_relation sr ON sr.id = s.preferred_relation_id
             LEFT JOIN category c ON c.id = COALESCE(sr.category_id, json_extract(s.category_ids, '$[0]'))
-            WHERE e.id > ?\(scope.titleFilter("s")) ORDER BY e.id LIMIT ?
+            WHERE e.id > ?\(scope.titleFilter("s"))\(scope.entryFilter("s", table: "series")) ORDER BY e.id LIMIT ?
             """, arguments: [after, limit], after: after, into: output, add)
     }
 }

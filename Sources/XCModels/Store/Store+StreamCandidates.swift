@@ -21,6 +21,11 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
     public var username: String
     public var password: String
     public var userAgent: String?
+    /// The login's preference for this copy's variant, lower first (0 for every copy in the `all` view).
+    public var variantRank: Int
+    /// The entry (variant) this copy belongs to: its public id as `all` shows it and its variant key.
+    public var entryPublicID: Int64
+    public var variantKey: String
 
     public init(row: Row) throws {
         contentID = row["content_id"]
@@ -36,13 +41,20 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
         username = row["username"]
         password = row["password"]
         userAgent = row["user_agent"]
+        variantRank = row["variant_rank"]
+        entryPublicID = row["entry_public_id"]
+        variantKey = row["variant_key"]
     }
 }
 
 extension Store {
     /// Every live copy of the served title of `kind` clients know as `publicID`, within `scope`, in
-    /// admission order (then relation id); empty when there is no such title. A disabled account's copy
-    /// is included as such, so the slot core can say why nothing has room.
+    /// variant preference then admission order (then relation id); empty when there is no such title. A
+    /// disabled account's copy is included as such, so the slot core can say why nothing has room.
+    /// In the `all` view these are the copies of one entry; in `best` those of every entry of the title
+    /// the login may see, and `content_id` is the title's (so a viewing stays one viewing whichever
+    /// variant serves it). An episode's siblings are the same season and number in the title's other
+    /// series entries.
     public func streamCandidates(kind: PlayableKind, publicID: Int64, scope: CatalogScope) async throws -> [StreamCandidateRow] {
         let columns = """
             r.id AS relation_id, r.stream_id AS stream_id, r.container_extension AS container_extension,
@@ -51,21 +63,36 @@ extension Store {
             a.user_agent AS user_agent
             """
         let sql: String
+        let best = scope.variants.mode == .best
         switch kind {
         case .movie:
+            let served = "m.preferred_relation_id IS NOT NULL AND r.stale = 0\(scope.qualityLimit("m"))\(scope.titleFilter("m"))"
             sql = """
-                SELECT m.id AS content_id, \(columns)
+                SELECT \(best ? "m.title_id" : "m.id") AS content_id, \(best ? scope.rankSQL("m") : "0") AS variant_rank,
+                       m.public_id AS entry_public_id, m.variant_key AS variant_key, \(columns)
                 FROM movie m JOIN movie_relation r ON r.movie_id = m.id JOIN account a ON a.id = r.account_id
-                WHERE m.public_id = ? AND m.preferred_relation_id IS NOT NULL AND r.stale = 0\(scope.titleFilter("m"))
-                ORDER BY \(AdmissionOrder.sql()), r.id
+                WHERE \(best ? "m.title_id = (SELECT p.title_id FROM movie p WHERE p.public_id = ?)" : "m.public_id = ?") AND \(served)
+                ORDER BY variant_rank, \(AdmissionOrder.sql()), r.id
                 """
         case .episode:
+            let served = """
+                e.preferred_relation_id IS NOT NULL AND r.stale = 0 AND sr.stale = 0 AND s.preferred_relation_id IS NOT NULL\
+                \(scope.qualityLimit("s"))\(scope.titleFilter("s"))
+                """
+            // In `best`, `e0` is the episode asked for and `e` the same episode in each series entry of its title.
+            let episodes = best
+                ? """
+                  episode e0 JOIN series s0 ON s0.id = e0.series_id JOIN series s ON s.title_id = s0.title_id
+                  JOIN episode e ON e.series_id = s.id AND e.season = e0.season AND e.episode_num = e0.episode_num
+                  """
+                : "episode e JOIN series s ON s.id = e.series_id"
             sql = """
-                SELECT e.id AS content_id, \(columns)
-                FROM episode e JOIN episode_relation r ON r.episode_id = e.id JOIN account a ON a.id = r.account_id
-                JOIN series_relation sr ON sr.id = r.series_relation_id JOIN series s ON s.id = e.series_id
-                WHERE e.public_id = ? AND e.preferred_relation_id IS NOT NULL AND r.stale = 0 AND sr.stale = 0\(scope.titleFilter("s"))
-                ORDER BY \(AdmissionOrder.sql()), r.id
+                SELECT \(best ? "e0.id" : "e.id") AS content_id, \(best ? scope.rankSQL("s") : "0") AS variant_rank,
+                       s.public_id AS entry_public_id, s.variant_key AS variant_key, \(columns)
+                FROM \(episodes) JOIN episode_relation r ON r.episode_id = e.id JOIN account a ON a.id = r.account_id
+                JOIN series_relation sr ON sr.id = r.series_relation_id
+                WHERE \(best ? "e0" : "e").public_id = ? AND \(served)
+                ORDER BY variant_rank, \(AdmissionOrder.sql()), r.id
                 """
         }
         return try await pool.read { [sql] db in

@@ -136,6 +136,14 @@ private struct TitleTables {
 }
 
 extension ListedTitle.Listing {
+    /// The provider's name, which carries the variant tags.
+    var name: String {
+        switch self {
+        case .movie(let m): m.name
+        case .series(let s): s.name
+        }
+    }
+
     /// The values of `TitleTables.columns`, in that order.
     fileprivate var values: [DatabaseValue] {
         switch self {
@@ -194,7 +202,7 @@ extension Store {
             }
             var inserted: [Int: Int64] = [:]
             for title in inserts {
-                let titleID = try Self.titleFor(title, tables: tables, db: db, logger: logger)
+                let titleID = try Self.titleFor(title, accountID: accountID, tables: tables, db: db, logger: logger)
                 try insert.execute(arguments: StatementArguments(
                     [titleID.databaseValue, accountID.databaseValue, title.providerID.databaseValue] + common(title)
                         + [now.databaseValue, now.databaseValue]))
@@ -204,34 +212,50 @@ extension Store {
         }
     }
 
-    /// The title `listed` is a copy of: tmdb, then imdb, then name+year (only where tmdb ids do not
-    /// disagree); a new title otherwise. A match fills in ids the title was missing, so later copies
-    /// match on them.
-    private static func titleFor(_ listed: ListedTitle, tables: TitleTables, db: Database, logger: Logger) throws -> Int64 {
+    /// The entry `listed` joins (docs/variants.md, "Entries"). Its *title* is found by tmdb, then imdb,
+    /// then name+year (only where tmdb ids do not disagree); within the title, it joins the first entry
+    /// with the same variant key that holds no copy of `accountID` yet (a panel lists one file once, so
+    /// a second stream id is a second file). Otherwise it starts a new entry of that title, or a new
+    /// title. A match fills in ids the title was missing, so later copies match on them.
+    private static func titleFor(_ listed: ListedTitle, accountID: Int64, tables: TitleTables, db: Database, logger: Logger) throws -> Int64 {
         let table = tables.title
         let identity = listed.identity
+        let variant = VariantKey(name: listed.listing.name)
         var match: Int64?
         if let tmdb = identity.tmdb {
-            match = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE tmdb = ? LIMIT 1"), arguments: [tmdb])
+            match = try Int64.fetchOne(db.cachedStatement(sql: "SELECT title_id FROM \(table) WHERE tmdb = ? LIMIT 1"), arguments: [tmdb])
         }
         if match == nil, let imdb = identity.imdb {
-            match = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE imdb = ? LIMIT 1"), arguments: [imdb])
+            match = try Int64.fetchOne(db.cachedStatement(sql: "SELECT title_id FROM \(table) WHERE imdb = ? LIMIT 1"), arguments: [imdb])
         }
         if match == nil, !identity.nameKey.isEmpty {
             match = try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT id FROM \(table) WHERE name_key = ? AND year IS ? AND (tmdb IS NULL OR ? IS NULL OR tmdb = ?)
+                SELECT title_id FROM \(table) WHERE name_key = ? AND year IS ? AND (tmdb IS NULL OR ? IS NULL OR tmdb = ?)
                   AND (imdb IS NULL OR ? IS NULL OR imdb = ?) LIMIT 1
                 """), arguments: [identity.nameKey, identity.year, identity.tmdb, identity.tmdb, identity.imdb, identity.imdb])
         }
         if let match {
-            try db.cachedStatement(sql: "UPDATE \(table) SET tmdb = COALESCE(tmdb, ?), imdb = COALESCE(imdb, ?) WHERE id = ?")
+            try db.cachedStatement(sql: "UPDATE \(table) SET tmdb = COALESCE(tmdb, ?), imdb = COALESCE(imdb, ?) WHERE title_id = ?")
                 .execute(arguments: [identity.tmdb, identity.imdb, match])
-            return match
+            if let entry = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT t.id FROM \(table) t WHERE t.title_id = ? AND t.variant_key = ?
+                  AND NOT EXISTS (SELECT 1 FROM \(tables.relation) r WHERE r.\(tables.titleKey) = t.id AND r.account_id = ?)
+                ORDER BY t.id LIMIT 1
+                """), arguments: [match, variant.key, accountID]) {
+                return entry
+            }
         }
         let publicID = try PublicIDs.choose(for: listed.providerID, in: table, db: db, logger: logger)
-        try db.cachedStatement(sql: "INSERT INTO \(table) (public_id, tmdb, imdb, name_key, year) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [publicID, identity.tmdb, identity.imdb, identity.nameKey, identity.year])
-        return db.lastInsertedRowID
+        try db.cachedStatement(sql: """
+            INSERT INTO \(table) (public_id, tmdb, imdb, name_key, year, title_id, variant_key, quality, language)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [publicID, identity.tmdb, identity.imdb, identity.nameKey, identity.year, match, variant.key,
+                                     variant.quality.rawValue, variant.language ?? ""])
+        let id = db.lastInsertedRowID
+        if match == nil {
+            try db.cachedStatement(sql: "UPDATE \(table) SET title_id = id WHERE id = ?").execute(arguments: [id])
+        }
+        return id
     }
 
     /// Ends an account's title list of `kind`: `staleIDs` (relations the provider no longer lists) go

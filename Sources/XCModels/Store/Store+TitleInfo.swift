@@ -97,14 +97,14 @@ extension Store {
     public func vodInfo(publicID: Int64, scope: CatalogScope) async throws -> VodInfoRow? {
         try await pool.read { db in
             try VodInfoRow.fetchOne(db, sql: """
-                SELECT m.id AS id, m.public_id AS public_id, m.tmdb AS title_tmdb, m.detail AS detail,
+                SELECT m.id AS id, \(scope.publicIDColumn("m", table: "movie")) AS public_id, m.tmdb AS title_tmdb, m.detail AS detail,
                        r.account_id AS account_id, r.stream_id AS stream_id, r.name AS name, r.stream_icon AS stream_icon,
                        r.rating AS rating, r.added AS added, r.first_seen AS first_seen,
                        COALESCE(r.category_id, json_extract(m.category_ids, '$[0]')) AS category_id,
                        m.category_ids AS category_ids, r.container_extension AS container_extension, r.tmdb AS tmdb,
                        r.trailer AS trailer, r.extra AS extra, m.year AS year
                 FROM movie m JOIN movie_relation r ON r.id = m.preferred_relation_id
-                WHERE m.public_id = ?\(scope.titleFilter("m"))
+                WHERE \(scope.entryByPublicID("m", table: "movie"))\(scope.titleFilter("m"))
                 """, arguments: [publicID])
         }
     }
@@ -130,20 +130,20 @@ extension Store {
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.id AS id,
                        EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = s.id AND r.stale = 0 AND r.info_fetched_at IS NULL) AS unfetched
-                FROM series s WHERE s.public_id = ? AND s.preferred_relation_id IS NOT NULL\(scope.titleFilter("s"))
+                FROM series s WHERE \(scope.entryByPublicID("s", table: "series")) AND s.preferred_relation_id IS NOT NULL\(scope.titleFilter("s"))
                 """, arguments: [publicID])
             else { return nil }
             return ServedSeries(seriesID: row["id"], unfetched: row["unfetched"])
         }
     }
 
-    /// The series clients know as `publicID` with its served episodes by season and number, read together.
-    public func seriesInfo(publicID: Int64) async throws -> (series: SeriesInfoRow, episodes: [EpisodeInfoRow])? {
+    /// The series entry `seriesID` (see `servedSeries`) with its served episodes by season and number, read together.
+    public func seriesInfo(seriesID: Int64) async throws -> (series: SeriesInfoRow, episodes: [EpisodeInfoRow])? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.id AS id, r.seasons AS seasons, \(SeriesFields.columns)
-                FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id WHERE s.public_id = ?
-                """, arguments: [publicID])
+                FROM series s JOIN series_relation r ON r.id = s.preferred_relation_id WHERE s.id = ?
+                """, arguments: [seriesID])
             else { return nil }
             let series = SeriesInfoRow(id: row["id"], seasons: row["seasons"], fields: SeriesFields(row: row))
             let episodes = try EpisodeInfoRow.fetchAll(db, sql: """

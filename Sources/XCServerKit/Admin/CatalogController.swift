@@ -19,7 +19,10 @@ import XCModels
 ///   "candidates": [Candidate]}`: the xcserver stream URL for that user (default: the first active
 ///   user by id), and the account a new viewing would be served from now: the first candidate in
 ///   admission order that is enabled, not backing off and under its `max_connections` in the slot
-///   core (`null` when none has room; the stream would get 503). The URL carries the user's password,
+///   core (`null` when none has room; the stream would get 503), and the `variant` it would serve
+///   (`{"id", "key"}`: the entry's public id and variant key; `null` with the account). For a login
+///   with `variants: best` the candidates span the title's variants in the login's preference order,
+///   each naming its `variant`. The URL carries the user's password,
 ///   as every XC stream URL does. 404 for an unknown or unserved title, one outside the user's
 ///   allow-list, an unknown user, or when there are no users.
 ///
@@ -44,6 +47,11 @@ struct CatalogController: Sendable {
             var name: String
         }
 
+        struct VariantRef: Encodable, Equatable {
+            var id: Int64
+            var key: String
+        }
+
         struct Candidate: Encodable {
             var accountID: Int64
             var accountName: String
@@ -53,9 +61,10 @@ struct CatalogController: Sendable {
             var maxConnections: Int
             @Nullable var backoffSeconds: Double?
             var hasRoom: Bool
+            var variant: VariantRef
 
             enum CodingKeys: String, CodingKey {
-                case priority, enabled, load
+                case priority, enabled, load, variant
                 case accountID = "account_id"
                 case accountName = "account_name"
                 case maxConnections = "max_connections"
@@ -66,6 +75,7 @@ struct CatalogController: Sendable {
         var url: String
         var user: String
         @Nullable var account: AccountRef?
+        @Nullable var variant: VariantRef?
         var candidates: [Candidate]    }
 
     func register(on api: RouterGroup<XCRequestContext>) {
@@ -122,24 +132,26 @@ struct CatalogController: Sendable {
             kind: kind, username: user.username, password: user.password, id: id, ext: ext.isEmpty ? "mp4" : ext).path
         return try AdminJSON.response(StreamAnswer(
             url: url, user: user.username, account: chosen.map { .init(id: $0.accountID, name: $0.accountName) },
-            candidates: candidates))
+            variant: chosen?.variant, candidates: candidates))
     }
 
-    /// Every account holding the title, in admission order, with whether a new viewing would get it now
-    /// (the slot core's rule, ignoring the zapping of a viewer's own lingering slots). One account can
-    /// hold two copies of a title; it is listed once.
+    /// Every account holding the title, in variant preference then admission order, with whether a new
+    /// viewing would get it now (the slot core's rule, ignoring the zapping of a viewer's own lingering
+    /// slots). An account is listed once per variant.
     static func candidates(_ title: StreamTitle, snapshot: SlotSnapshot) -> [StreamAnswer.Candidate] {
-        var seen: Set<Int64> = []
-        let ordered = title.targets.map(\.candidate).sorted(by: SlotCandidate.admissionOrder)
-        return ordered.compactMap { candidate in
-            guard seen.insert(candidate.accountID).inserted else { return nil }
+        var seen: Set<String> = []
+        let ordered = title.targets.sorted { SlotCandidate.admissionOrder($0.candidate, $1.candidate) }
+        return ordered.compactMap { target in
+            let candidate = target.candidate
+            guard seen.insert("\(target.entryPublicID) \(candidate.accountID)").inserted else { return nil }
             let live = snapshot.account(candidate.accountID)
             let load = live?.load ?? 0
             let backoff = live?.backoffSeconds
             return StreamAnswer.Candidate(
                 accountID: candidate.accountID, accountName: candidate.accountName, priority: candidate.priority,
                 enabled: candidate.enabled, load: load, maxConnections: candidate.maxConnections, backoffSeconds: backoff,
-                hasRoom: candidate.enabled && backoff == nil && load < candidate.maxConnections)
+                hasRoom: candidate.enabled && backoff == nil && load < candidate.maxConnections,
+                variant: .init(id: target.entryPublicID, key: target.variantKey))
         }
     }
 

@@ -12,10 +12,16 @@ import XCModels
 ///   or `null` for never. `allowed_categories`: merged category ids (movie or series, from
 ///   `GET /api/categories`) the user may see; `[]` lifts the restriction. The XC API applies it to
 ///   category lists, title lists, info answers, the playlist and stream paths (404 outside the list).
+/// - `variants`: `"all"` (default: every variant of a title is its own entry) or `"best"` (one entry per
+///   title, streaming the most preferred variant with room); `qualities` (e.g. `["2160p", "1080p"]`; `4K`,
+///   `FHD`, `HD` are accepted) and `languages` (e.g. `["FR", "EN"]`) order the preference, most preferred
+///   first; `max_quality` (`"1080p"`, or `null` for none) hides better copies in both views
+///   (docs/variants.md).
 /// - `DELETE /api/users/{id}` → 204.
 ///
 /// `{id}` is the numeric user id, or the username. A `User` is `{"id", "username", "password": "****",
-/// "max_connections", "enabled", "expires_at", "created_at", "active", "load", "allowed_categories"}`:
+/// "max_connections", "enabled", "expires_at", "created_at", "active", "load", "allowed_categories",
+/// "variants", "qualities", "languages", "max_quality"}`:
 /// the password is **never returned; it is always masked as `"****"`**. `active` says whether the
 /// login works now (enabled, not expired); `load` is the user's live viewings.
 ///
@@ -31,7 +37,8 @@ struct UsersController: Sendable {
         var load: Int
 
         enum CodingKeys: String, CodingKey {
-            case id, username, password, enabled, active, load
+            case id, username, password, enabled, active, load, variants, qualities, languages
+            case maxQuality = "max_quality"
             case maxConnections = "max_connections"
             case expiresAt = "expires_at"
             case createdAt = "created_at"
@@ -50,6 +57,10 @@ struct UsersController: Sendable {
             try c.encode(user.isActive(), forKey: .active)
             try c.encode(load, forKey: .load)
             try c.encode(allowedCategories, forKey: .allowedCategories)
+            try c.encode(user.variants.rawValue, forKey: .variants)
+            try c.encode(user.qualities, forKey: .qualities)
+            try c.encode(user.languages, forKey: .languages)
+            try c.encode(user.maxQuality, forKey: .maxQuality)
         }
     }
 
@@ -63,9 +74,14 @@ struct UsersController: Sendable {
         var enabled: PatchField<Bool>
         var expiresAt: PatchField<Int64>
         var allowedCategories: PatchField<[Int64]>
+        var variants: PatchField<String>
+        var qualities: PatchField<[String]>
+        var languages: PatchField<[String]>
+        var maxQuality: PatchField<String>
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case username, password, enabled
+            case username, password, enabled, variants, qualities, languages
+            case maxQuality = "max_quality"
             case maxConnections = "max_connections"
             case expiresAt = "expires_at"
             case allowedCategories = "allowed_categories"
@@ -80,6 +96,34 @@ struct UsersController: Sendable {
             enabled = try c.patch(Bool.self, .enabled)
             expiresAt = try c.patch(Int64.self, .expiresAt)
             allowedCategories = try c.patch([Int64].self, .allowedCategories)
+            variants = try c.patch(String.self, .variants)
+            qualities = try c.patch([String].self, .qualities)
+            languages = try c.patch([String].self, .languages)
+            maxQuality = try c.patch(String.self, .maxQuality)
+        }
+
+        /// The user's variant view with this body's fields applied (`null` lists mean `[]`).
+        func variantView(of user: User) throws -> VariantView {
+            func list(_ field: PatchField<[String]>, _ current: [String]) -> [String] {
+                switch field {
+                case .absent: current
+                case .null: []
+                case .value(let values): values
+                }
+            }
+            let maxQuality: String?
+            switch self.maxQuality {
+            case .absent: maxQuality = user.maxQuality
+            case .null: maxQuality = nil
+            case .value(let text): maxQuality = text
+            }
+            do {
+                return try VariantView(
+                    mode: try variants.required("variants") ?? user.variants.rawValue,
+                    qualities: list(qualities, user.qualities), languages: list(languages, user.languages), maxQuality: maxQuality)
+            } catch let invalid as InvalidField {
+                throw APIError.invalid(invalid.field, invalid.message)
+            }
         }
 
         /// Applies the body to `user`; returns the new allow-list when the body sets one (`null` = `[]`).
@@ -91,6 +135,7 @@ struct UsersController: Sendable {
             }
             if let maxConnections = try maxConnections.required("max_connections") { user.maxConnections = maxConnections }
             if let enabled = try enabled.required("enabled") { user.enabled = enabled }
+            user.variantView = try variantView(of: user)
             switch expiresAt {
             case .absent: break
             case .null: user.expiresAt = nil

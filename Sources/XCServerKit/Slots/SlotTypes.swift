@@ -53,12 +53,17 @@ public struct SlotCandidate: Sendable, Equatable, Hashable {
     /// admission counts every slot of the group against `maxConnections` (docs/slots.md, "Capacity groups").
     /// Nil: the account alone.
     public var capacityGroup: String?
+    /// The login's preference for this copy's variant, lower first (docs/variants.md, "Per-login view");
+    /// 0 for all copies of one entry, so only admission order decides between them.
+    public var variantRank: Int
 
     public init(
         accountID: Int64, accountName: String, relationID: Int64,
-        priority: Int = 0, maxConnections: Int = 1, enabled: Bool = true, capacityGroup: String? = nil
+        priority: Int = 0, maxConnections: Int = 1, enabled: Bool = true, capacityGroup: String? = nil,
+        variantRank: Int = 0
     ) {
         self.capacityGroup = capacityGroup
+        self.variantRank = variantRank
         self.accountID = accountID
         self.accountName = accountName
         self.relationID = relationID
@@ -67,11 +72,12 @@ public struct SlotCandidate: Sendable, Equatable, Hashable {
         self.enabled = enabled
     }
 
-    /// Admission order (docs/slots.md, "Admission"): the store's one rule (`AdmissionOrder`, the same the
-    /// store's queries sort by), then relation id only so that two relations of one account to the same
-    /// title still get a deterministic order.
+    /// Admission order (docs/slots.md, "Admission"): the preferred variant first (a `best` login), then
+    /// the store's one rule (`AdmissionOrder`, the same the store's queries sort by), then relation id
+    /// only so that two relations of one account to the same title still get a deterministic order.
     static func admissionOrder(_ a: SlotCandidate, _ b: SlotCandidate) -> Bool {
-        AdmissionOrder.precedes(priority: a.priority, accountID: a.accountID, otherPriority: b.priority, otherID: b.accountID)
+        if a.variantRank != b.variantRank { return a.variantRank < b.variantRank }
+        return AdmissionOrder.precedes(priority: a.priority, accountID: a.accountID, otherPriority: b.priority, otherID: b.accountID)
             ?? (a.relationID < b.relationID)
     }
 }

@@ -10,6 +10,9 @@ struct StreamTarget: Sendable {
     var streamID: Int
     var containerExtension: String
     var kind: ContentKind
+    /// The entry (variant) this copy serves: its public id as the `all` view shows it, and its key.
+    var entryPublicID: Int64 = 0
+    var variantKey: String = "|"
 
     /// `{base}/movie/{user}/{pass}/{stream_id}.{ext}`, credentials percent-encoded as path segments.
     var url: String {
@@ -40,9 +43,11 @@ struct StreamTitle: Sendable {
         return StreamTitle(contentID: first.contentID, targets: rows.map { row in
             StreamTarget(
                 candidate: SlotCandidate(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
-                                         priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled),
+                                         priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled,
+                                         variantRank: row.variantRank),
                 baseURL: row.baseURL, username: row.username, password: row.password, userAgent: row.userAgent,
-                streamID: row.streamID, containerExtension: row.containerExtension, kind: kind)
+                streamID: row.streamID, containerExtension: row.containerExtension, kind: kind,
+                entryPublicID: row.entryPublicID, variantKey: row.variantKey)
         })
     }
 }

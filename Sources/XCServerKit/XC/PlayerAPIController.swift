@@ -110,7 +110,7 @@ struct PlayerAPIController: Sendable {
             cached.generation = services.answers.generation()
             series = try await SeriesInfoAnswer.lookup(publicID: id, store: services.store, scope: scope) ?? series
         }
-        let bytes = try await SeriesInfoAnswer.answer(publicID: id, store: services.store) ?? SeriesInfoAnswer.unknown
+        let bytes = try await SeriesInfoAnswer.answer(seriesID: series.seriesID, store: services.store) ?? SeriesInfoAnswer.unknown
         cached.keep(key, CachedAnswer(plain: ByteBuffer(bytes: bytes), followUp: series.unfetched ? .episodes(seriesID: series.seriesID) : nil))
         return .json(bytes)
     }

@@ -11,8 +11,8 @@ enum SeriesInfoAnswer {
         try await store.servedSeries(publicID: publicID, scope: scope)
     }
 
-    static func answer(publicID: Int64, store: Store) async throws -> [UInt8]? {
-        guard let (series, episodes) = try await store.seriesInfo(publicID: publicID) else { return nil }
+    static func answer(seriesID: Int64, store: Store) async throws -> [UInt8]? {
+        guard let (series, episodes) = try await store.seriesInfo(seriesID: seriesID) else { return nil }
         let bySeason = Dictionary(grouping: episodes, by: \.season)
         let cover = series.fields.cover
 

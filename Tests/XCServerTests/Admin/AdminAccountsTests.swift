@@ -28,9 +28,9 @@ import XCModels
             #expect(alpha["enabled"] == .bool(true))
             #expect(alpha["user_agent"].isNull)
             #expect(alpha["load"].int == 0)
-            #expect(alpha["catalog"]["movies"].int == 12, "fixtures/README.md: alpha has 12 movie relations")
+            #expect(alpha["catalog"]["movies"].int == 16, "fixtures/README.md: alpha has 16 movie relations")
             #expect(alpha["catalog"]["series"].int == 3)
-            #expect(accounts[1]["catalog"]["movies"].int == 10)
+            #expect(accounts[1]["catalog"]["movies"].int == 13)
 
             let id = try #require(alpha["id"].int)
             let byID = try await env.callJSON("/api/accounts/\(id)")["account"]
@@ -161,7 +161,7 @@ import XCModels
             #expect(after["container_extension"].string == "mkv", "beta's copy")
             #expect(after["name"].string == "Inception (2010)")
             let list = try await env.api("action=get_vod_streams")
-            #expect(list.items.count == 16)
+            #expect(list.items.count == 24)
             #expect(list.items.first { $0["stream_id"].int == 10002 }?["name"].string == "Inception (2010)")
             #expect(try await env.callJSON("/api/accounts")["accounts"].items.map { $0["name"].string } == ["beta", "alpha"])
             let detail = try await env.callJSON("/api/vod/movies/10002")["movie"]
@@ -172,7 +172,7 @@ import XCModels
             // Disabling beta hands every shared title back to alpha at once.
             _ = try await env.callJSON("/api/accounts/beta", .PATCH, json: #"{"enabled": false}"#)
             #expect(try await inception()["container_extension"].string == "mp4")
-            #expect(try await env.api("action=get_vod_streams").items.count == 11, "beta-only titles are not served")
+            #expect(try await env.api("action=get_vod_streams").items.count == 16, "beta-only entries are not served")
         }
     }
 
@@ -180,21 +180,22 @@ import XCModels
         try await TestEnvironment.withAdminAPI { env in
             let beta = try #require(try await env.store.account(named: "beta"))
             let alpha = try #require(try await env.store.account(named: "alpha"))
-            #expect(try await env.count("SELECT COUNT(*) FROM movie") == 16)
+            #expect(try await env.count("SELECT COUNT(*) FROM movie") == 24)
             let reply = try await env.call("/api/accounts/beta", .DELETE)
             #expect(reply.status == 204)
             expectAPIError(try await env.call("/api/accounts/beta"), 404)
             #expect(try await env.callJSON("/api/accounts")["accounts"].items.map { $0["name"].string } == ["alpha"])
 
-            // fixtures/README.md: alpha alone holds 11 distinct movies; beta-only titles are gone.
+            // fixtures/README.md: alpha alone holds 16 entries; beta-only entries are gone.
             let streams = try await env.api("action=get_vod_streams")
-            #expect(streams.streamIDs == [10001, 10002, 10003, 10005, 10006, 10007, 10008, 10010, 10011, 10012, 10013])
-            #expect(try await env.count("SELECT COUNT(*) FROM movie") == 11)
-            #expect(try await env.count("SELECT COUNT(*) FROM movie_relation") == 12)
-            #expect(try await env.callJSON("/api/vod/movies")["total"].int == 11)
-            #expect(try await env.callJSON("/api/vod/movies?all=true")["total"].int == 11)
-            // Shared titles keep alpha's relation (and their public ids); The Matrix now has one relation.
-            let matrix = try await env.callJSON("/api/vod/movies/10001")["movie"]
+            #expect(streams.streamIDs == [10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008, 10010, 10011, 10012, 10013,
+                                          10014, 10015, 10016, 10017])
+            #expect(try await env.count("SELECT COUNT(*) FROM movie") == 16)
+            #expect(try await env.count("SELECT COUNT(*) FROM movie_relation") == 16)
+            #expect(try await env.callJSON("/api/vod/movies")["total"].int == 16)
+            #expect(try await env.callJSON("/api/vod/movies?all=true")["total"].int == 16)
+            // Shared entries keep alpha's relation (and their public ids); Alien: Covenant now has one relation.
+            let matrix = try await env.callJSON("/api/vod/movies/10014")["movie"]
             #expect(matrix["relations"].items.map { $0["account"]["name"].string } == ["alpha"])
             #expect(matrix["served"] == .bool(true))
             expectAPIError(try await env.call("/api/vod/movies/20008"), 404)

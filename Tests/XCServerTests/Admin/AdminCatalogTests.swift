@@ -14,29 +14,29 @@ import XCModels
     @Test func moviePagesCountAndFilterAsTheFixturesSay() async throws {
         try await TestEnvironment.withAdminAPI { env in
             let all = try await env.callJSON("/api/vod/movies")
-            #expect(all["total"].int == 16 && all["page"].int == 1 && all["per_page"].int == 50)
-            #expect(all["items"].items.count == 16)
+            #expect(all["total"].int == 24 && all["page"].int == 1 && all["per_page"].int == 50)
+            #expect(all["items"].items.count == 24, "one item per entry (docs/variants.md)")
             let fightClub = try #require(all["items"].items.last)
             #expect((fightClub["id"].int ?? 0) > 2_000_000_000, "Fight Club's replacement id sorts last")
             #expect(fightClub["account"]["name"].string == "beta" && fightClub["relations"].int == 1)
             let matrix = all["items"][0]
             #expect(matrix["id"].int == 10001 && matrix["name"].string == "EN - The Matrix (1999)" && matrix["year"].int == 1999)
-            #expect(matrix["container_extension"].string == "mkv" && matrix["served"] == .bool(true) && matrix["relations"].int == 2)
+            #expect(matrix["container_extension"].string == "mkv" && matrix["served"] == .bool(true) && matrix["relations"].int == 1)
             #expect(matrix["tmdb"].string == "603" && matrix["account"]["name"].string == "alpha")
             #expect(matrix["episodes"] == .null, "movies have no episode count")
 
-            // Pages of 5: 5 + 5 + 5 + 1, in public id order, the same total on each.
+            // Pages of 5: 5 + 5 + 5 + 5 + 4, in public id order, the same total on each.
             var seen: [Int] = []
-            for page in 1...5 {
+            for page in 1...6 {
                 let answer = try await env.callJSON("/api/vod/movies?per_page=5&page=\(page)")
-                #expect(answer["total"].int == 16 && answer["page"].int == page && answer["per_page"].int == 5)
-                #expect(ids(answer).count == [5, 5, 5, 1, 0][page - 1])
+                #expect(answer["total"].int == 24 && answer["page"].int == page && answer["per_page"].int == 5)
+                #expect(ids(answer).count == [5, 5, 5, 5, 4, 0][page - 1])
                 seen += ids(answer)
             }
             #expect(seen == ids(all))
 
-            // Filters (fixtures/README.md): Action 8, Comedy 4, Drama 8, Documentaries 0.
-            for (name, total) in [("Action", 8), ("Comedy", 4), ("Drama", 8), ("Documentaries", 0)] {
+            // Filters (fixtures/README.md): Action 15, Comedy 4, Drama 8, Documentaries 0.
+            for (name, total) in [("Action", 15), ("Comedy", 4), ("Drama", 8), ("Documentaries", 0)] {
                 let id = try await env.categoryID(.movie, name)
                 #expect(try await env.callJSON("/api/vod/movies?category=\(id)")["total"].int == total, "\(name)")
             }
@@ -45,11 +45,11 @@ import XCModels
             let matrixAndFightClub = try await env.callJSON("/api/vod/movies?year=1999")
             #expect(matrixAndFightClub["total"].int == 2)
             #expect(matrixAndFightClub["items"].items.compactMap { $0["name"].string } == ["EN - The Matrix (1999)", "Fight Club (1999)"])
-            #expect(ids(try await env.callJSON("/api/vod/movies?q=MATRIX")) == [10001])
+            #expect(ids(try await env.callJSON("/api/vod/movies?q=MATRIX")) == [10001, 20001], "EN - The Matrix and The Matrix")
             let the = try await env.callJSON("/api/vod/movies?q=the")
-            #expect(the["total"].int == 4, "Matrix, Godfather, Grand Budapest, Shawshank")
+            #expect(the["total"].int == 5, "both Matrix entries, Godfather, Grand Budapest, Shawshank")
             let action = try await env.categoryID(.movie, "Action")
-            #expect(ids(try await env.callJSON("/api/vod/movies?q=The&category=\(action)")) == [10001, 10008])
+            #expect(ids(try await env.callJSON("/api/vod/movies?q=The&category=\(action)")) == [10001, 10008, 20001])
             #expect(ids(try await env.callJSON("/api/vod/movies?year=1999&category=\(action)")) == [10001])
             #expect(try await env.callJSON("/api/vod/movies?q=no%20such%20film")["total"].int == 0)
             #expect(try await env.callJSON("/api/vod/movies?q=%7CEN%7C")["total"].int == 2, "|EN| Interstellar 4K, |EN| Whiplash (2014)")
@@ -108,20 +108,21 @@ import XCModels
 
     @Test func movieDetailsShowEveryRelation() async throws {
         try await TestEnvironment.withAdminAPI { env in
-            let matrix = try await env.callJSON("/api/vod/movies/10001")["movie"]
-            #expect(matrix["id"].int == 10001 && matrix["served"] == .bool(true) && matrix["seasons"] == .null)
-            let relations = matrix["relations"].items
+            let alien = try await env.callJSON("/api/vod/movies/10014")["movie"]
+            #expect(alien["id"].int == 10014 && alien["served"] == .bool(true) && alien["seasons"] == .null)
+            let relations = alien["relations"].items
             #expect(relations.count == 2)
             #expect(relations.map { $0["account"]["name"].string } == ["alpha", "beta"])
-            #expect(relations.map { $0["stream_id"].int } == [10001, 20001])
+            #expect(relations.map { $0["stream_id"].int } == [10014, 20012])
             #expect(relations.map { $0["container_extension"].string } == ["mkv", "mkv"])
             #expect(relations.map { $0["served"] } == [.bool(true), .bool(false)])
             #expect(relations.allSatisfy { $0["stale"] == .bool(false) && $0["stale_since"] == .null && ($0["last_seen"].int ?? 0) > 1_700_000_000 })
-            #expect(relations[1]["name"].string == "The Matrix")
+            #expect(relations[1]["name"].string == "Alien: Covenant (2017)")
+            #expect(alien["variants"].items.map { $0["id"].int } == [10014, 10015], "the 4K copy is a variant of its own")
 
             let interstellar = try await env.callJSON("/api/vod/movies/10003")["movie"]
-            #expect(interstellar["relations"].items.map { $0["stream_id"].int } == [10003, 10004], "two copies in one account")
-            #expect(interstellar["relations"].items.map { $0["container_extension"].string } == ["mkv", "mp4"])
+            #expect(interstellar["relations"].items.map { $0["stream_id"].int } == [10003], "two copies in one account are two entries")
+            #expect(interstellar["variants"].items.map { $0["relations"].items.map { $0["container_extension"].string } } == [["mkv"], ["mp4"]])
 
             let godfather = try await env.callJSON("/api/vod/movies/10008")["movie"]
             #expect(godfather["relations"].items.map { "\($0["account"]["name"].string ?? "") \($0["stream_id"].int ?? 0)" } == ["alpha 10008", "beta 10008"])
@@ -138,9 +139,9 @@ import XCModels
             try await env.store.testWrite { db in
                 try db.execute(sql: "UPDATE movie_relation SET stale = 1, stale_since = 1700000000 WHERE stream_id = 20008")
             }
-            #expect(try await env.callJSON("/api/vod/movies")["total"].int == 15)
+            #expect(try await env.callJSON("/api/vod/movies")["total"].int == 23)
             let all = try await env.callJSON("/api/vod/movies?all=true")
-            #expect(all["total"].int == 16)
+            #expect(all["total"].int == 24)
             let parasite = try #require(all["items"].items.first { $0["id"].int == 20008 })
             #expect(parasite["served"] == .bool(false) && parasite["name"].string == "Parasite (2019)")
             let drama = try await env.categoryID(.movie, "Drama")
@@ -156,8 +157,8 @@ import XCModels
     @Test func streamURLsNameTheAccountThatWouldServeNow() async throws {
         try await TestEnvironment.withAdminAPI(grace: .milliseconds(200)) { env in
             let password = PlaylistController.pathEncode(TestEnvironment.userPassword)
-            let answer = try await env.callJSON("/api/vod/movies/10001/stream")
-            #expect(answer["url"].string == "\(env.baseURL)/movie/\(TestEnvironment.userName)/\(password)/10001.mkv")
+            let answer = try await env.callJSON("/api/vod/movies/10014/stream")
+            #expect(answer["url"].string == "\(env.baseURL)/movie/\(TestEnvironment.userName)/\(password)/10014.mkv")
             #expect(answer["user"].string == TestEnvironment.userName)
             #expect(answer["account"]["name"].string == "alpha")
             #expect(answer["candidates"].items.map { $0["account_name"].string } == ["alpha", "beta"])
@@ -169,7 +170,7 @@ import XCModels
             request.headers.add(name: "User-Agent", value: "holder")
             let held = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             #expect(held.status == .ok)
-            let busy = try await env.callJSON("/api/vod/movies/10001/stream")
+            let busy = try await env.callJSON("/api/vod/movies/10014/stream")
             #expect(busy["account"]["name"].string == "beta")
             let alpha = busy["candidates"][0]
             #expect(alpha["account_name"].string == "alpha" && alpha["load"].int == 1 && alpha["max_connections"].int == 1)
@@ -182,7 +183,7 @@ import XCModels
             var name: String?
             for _ in 0..<50 where name != "alpha" {
                 try await Task.sleep(for: .milliseconds(100))
-                name = try await env.callJSON("/api/vod/movies/10001/stream")["account"]["name"].string
+                name = try await env.callJSON("/api/vod/movies/10014/stream")["account"]["name"].string
             }
             #expect(name == "alpha")
 

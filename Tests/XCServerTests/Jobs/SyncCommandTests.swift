@@ -133,14 +133,14 @@ import XCModels
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE account_id = ?", arguments: [alphaID])!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation")!)
         }
-        #expect(alphaMovies == 12)
-        #expect(allMovies == 12)
+        #expect(alphaMovies == 16)
+        #expect(allMovies == 16)
 
         // Run again without the fault: it completes and exits 0, and prune has nothing to delete.
         provider.setFaults(.none, for: "alpha")
         let again = try Child(["sync", "--db", dbPath, "--rate", "0"], in: directory)
         #expect(try await again.wait() == 0, "\(again.output)\n\(again.errors)")
-        #expect(again.output.contains("alpha movies (") && again.output.contains("unchanged 12"), "\(again.output)")
+        #expect(again.output.contains("alpha movies (") && again.output.contains("unchanged 16"), "\(again.output)")
         let prune = try Child(["prune", "--db", dbPath, "--stale-for", "7d"], in: directory)
         #expect(try await prune.wait() == 0)
         #expect(prune.output.contains("deleted 0"), "\(prune.output)")

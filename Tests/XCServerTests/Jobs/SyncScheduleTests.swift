@@ -23,7 +23,7 @@ import Testing
             let secondStart = try #require(scheduled[1].member("started_at")?.text.flatMap(Self.date))
             #expect(secondStart.timeIntervalSince(firstEnd) >= 0.9, "the interval counts from the end of the last sync")
             #expect(await env.services.jobs.lastFullSync() != nil, "kept in the database for the next start")
-            #expect(try await env.api("action=get_vod_streams").array?.count == 16)
+            #expect(try await env.api("action=get_vod_streams").array?.count == 24)
         }
     }
 

@@ -50,11 +50,13 @@ import XCModels
             // alpha only
             movie(10007, a(10007)), movie(10010, a(10010)), movie(10011, a(10011)), movie(10012, a(10012)),
             movie(10013, a(10013)),
-            // two alpha relations of one title (4K + 1080p): either copy, never a mix
-            movie(10003, a(10003), a(10004)),
-            // shared alpha + beta
-            movie(10001, a(10001), b(20001)), movie(10002, a(10002), b(20002)), movie(10005, a(10005), b(20003)),
-            movie(10006, a(10006), b(20004)), movie(10008, a(10008), b(10008)),
+            // two alpha copies of one title (4K + 1080p): two entries, each its own file
+            movie(10003, a(10003)), movie(10004, a(10004)),
+            // shared alpha + beta (same variant)
+            movie(10002, a(10002), b(20002)), movie(10005, a(10005), b(20003)), movie(10008, a(10008), b(10008)),
+            movie(10014, a(10014), b(20012)), movie(10016, a(10016), b(20014)),
+            // one title, another variant on each account: separate entries
+            movie(10001, a(10001)), movie(20001, b(20001)), movie(10006, a(10006)), movie(20004, b(20004)),
             // beta only (Fight Club's beta stream id 10007 collides with alpha's Pulp Fiction)
             movie(20008, b(20008)), movie(20009, b(20009)), movie(20010, b(20010)), movie(20011, b(20011)),
             movie(fightClubID, b(10007)),
@@ -112,10 +114,11 @@ import XCModels
         let seed = Self.seed(default: 0x5EED_C0DE_2024_0001)
         print("[RandomizedStreamTests] randomMix seed 0x\(String(seed, radix: 16)) (set XCSERVER_TEST_SEED to replay)")
         var rng = SplitMix64(seed: seed)
-        let watchdog = HangWatchdog("RandomizedStreamTests.randomMix seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
-        defer { watchdog.stop() }
-
         try await TestEnvironment.with(config: ServerConfig(grace: .milliseconds(300))) { env in
+            // Started once the fixture sync is done: on a loaded machine that sync alone can take longer than
+            // the stall bound, and it is not what the watchdog guards.
+            let watchdog = HangWatchdog("RandomizedStreamTests.randomMix seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
+            defer { watchdog.stop() }
             let fixtures = try CopyBytes()
             for account in ["alpha", "beta"] {
                 env.provider.setFaults(FixtureFaults(chunkDelay: .milliseconds(4)), for: account)
@@ -165,10 +168,11 @@ import XCModels
         let seed = Self.seed(default: 0x0BAD_CAFE_0000_0002)
         print("[RandomizedStreamTests] overload seed 0x\(String(seed, radix: 16)) (set XCSERVER_TEST_SEED to replay)")
         var rng = SplitMix64(seed: seed)
-        let watchdog = HangWatchdog("RandomizedStreamTests.overload seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
-        defer { watchdog.stop() }
-
         try await TestEnvironment.with(config: ServerConfig(grace: .milliseconds(300))) { env in
+            // Started once the fixture sync is done: on a loaded machine that sync alone can take longer than
+            // the stall bound, and it is not what the watchdog guards.
+            let watchdog = HangWatchdog("RandomizedStreamTests.overload seed 0x\(String(seed, radix: 16))", stall: .seconds(45))
+            defer { watchdog.stop() }
             let fixtures = try CopyBytes()
             for account in ["alpha", "beta"] {
                 env.provider.setFaults(FixtureFaults(chunkDelay: .milliseconds(50)), for: account)

@@ -180,10 +180,10 @@ import XCModels
         for status in [503, 509] {
             try await TestEnvironment.with { env in
                 env.provider.setFaults(FixtureFaults(streamStatus: status), for: "alpha")
-                let reply = try await env.request(moviePath(10001))
+                let reply = try await env.request(moviePath(10014))
                 #expect(reply.status == 200)
                 #expect(reply.headers.first(name: "Content-Length") == String(Self.betaSize))
-                #expect(reply.body == (try expected(env, "beta", 20001, 0..<Self.betaSize)), "beta's copy, whole")
+                #expect(reply.body == (try expected(env, "beta", 20012, 0..<Self.betaSize)), "beta's copy, whole")
                 #expect(env.provider.stats(for: "alpha").streamRequests.map(\.status) == [status])
                 let snapshot = await env.services.slots.snapshot()
                 if status == 509 {

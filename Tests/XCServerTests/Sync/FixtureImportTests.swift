@@ -16,9 +16,9 @@ import XCModels
             let alpha = try #require(report.accounts.first { $0.account == "alpha" })
             let beta = try #require(report.accounts.first { $0.account == "beta" })
             #expect(report.accounts.map(\.account) == ["alpha", "beta"], "highest priority syncs first")
-            #expect(alpha.kinds["movies"]?.added == 12)
+            #expect(alpha.kinds["movies"]?.added == 16)
             #expect(alpha.kinds["movies"]?.skipReasons == ["missing stream_id": 1])
-            #expect(beta.kinds["movies"]?.added == 10)
+            #expect(beta.kinds["movies"]?.added == 13)
             #expect(beta.kinds["movies"]?.skipReasons == ["missing stream_id": 1])
             #expect(alpha.kinds["series"]?.added == 3)
             #expect(beta.kinds["series"]?.added == 2)
@@ -36,26 +36,28 @@ import XCModels
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")!
                 }
             }
-            #expect(counts == [16, 22, 4, 5, 19, 24])
+            #expect(counts == [24, 29, 4, 5, 19, 24])
             let movies = try #require(try await env.api("action=get_vod_streams").array)
-            #expect(movies.count == 16, "multi-account titles are listed once")
-            let ids = Dictionary(uniqueKeysWithValues: movies.map {
-                (TitleIdentity.normalizedName($0.object!["name"]!.text!).key, $0.object!["stream_id"]!.int!)
-            })
-            // The highest-priority account's stream id, whichever account's item matched by which key.
-            #expect(ids["the matrix"] == 10001)
-            #expect(ids["inception"] == 10002)
-            #expect(ids["interstellar"] == 10003)
-            #expect(ids["heat"] == 10005)
-            #expect(ids["spirited away"] == 10006)
-            #expect(ids["the godfather"] == 10008)
-            #expect(ids["pulp fiction"] == 10007)
-            #expect(ids["parasite"] == 20008)
+            #expect(movies.count == 24, "multi-account copies of one variant are listed once, each variant once")
+            let ids = Dictionary(grouping: movies, by: { TitleIdentity.normalizedName($0.object!["name"]!.text!).key })
+                .mapValues { $0.compactMap { $0.object?["stream_id"]?.int }.sorted() }
+            // The highest-priority account's stream id, whichever account's item matched by which key;
+            // one id per variant (fixtures/README.md).
+            #expect(ids["the matrix"] == [10001, 20001])
+            #expect(ids["inception"] == [10002, 10016], "Inception and |FR| Inception")
+            #expect(ids["interstellar"] == [10003, 10004])
+            #expect(ids["heat"] == [10005])
+            #expect(ids["spirited away"] == [10006, 20004])
+            #expect(ids["the godfather"] == [10008])
+            #expect(ids["pulp fiction"] == [10007])
+            #expect(ids["parasite"] == [20008])
+            #expect(ids["alien covenant"] == [10014, 10015])
+            #expect(ids["gladiator"] == [10017, 20013])
             // beta's Fight Club uses alpha's Pulp Fiction id: it gets one from the reserved range.
-            let fightClub = try #require(ids["fight club"])
+            let fightClub = try #require(ids["fight club"]?.first)
             #expect(fightClub > 2_000_000_000 && fightClub <= Int(Int32.max))
             #expect(movies.filter { ($0.object?["stream_id"]?.int ?? 0) > 2_000_000_000 }.count == 1)
-            #expect(Set(movies.compactMap { $0.object?["stream_id"]?.int }).count == 16)
+            #expect(Set(movies.compactMap { $0.object?["stream_id"]?.int }).count == 24)
         }
     }
 
@@ -92,16 +94,18 @@ import XCModels
             #expect(Set(vod.keys) == ["Action", "Comedy", "Drama"], "Documentaries has no titles")
             let series = try await categories("get_series_categories")
             #expect(Set(series.keys) == ["Drama", "Sci-Fi", "Comedy"], "Kids has no titles")
-            func titles(_ id: String) async throws -> Set<String> {
-                Set(try #require(try await env.api("action=get_vod_streams&category_id=\(id)").array).map {
-                    TitleIdentity.normalizedName($0.object!["name"]!.text!).key
-                })
+            func titles(_ id: String) async throws -> [String: Int] {
+                Dictionary(try #require(try await env.api("action=get_vod_streams&category_id=\(id)").array).map {
+                    (TitleIdentity.normalizedName($0.object!["name"]!.text!).key, 1)
+                }, uniquingKeysWith: +)
             }
-            #expect(try await titles(vod["Action"]!) == ["the matrix", "inception", "interstellar", "heat", "pulp fiction",
-                                                          "the godfather", "hot fuzz", "dune part two"])
-            #expect(try await titles(vod["Comedy"]!) == ["the grand budapest hotel", "superbad", "groundhog day", "hot fuzz"])
-            #expect(try await titles(vod["Drama"]!) == ["heat", "spirited away", "fight club", "the godfather", "parasite",
-                                                         "the shawshank redemption", "whiplash", "dune part two"])
+            // Entries per title (variants are entries of their own).
+            #expect(try await titles(vod["Action"]!) == ["the matrix": 2, "inception": 2, "interstellar": 2, "heat": 1,
+                                                          "pulp fiction": 1, "the godfather": 1, "hot fuzz": 1, "dune part two": 1,
+                                                          "alien covenant": 2, "gladiator": 2])
+            #expect(try await titles(vod["Comedy"]!) == ["the grand budapest hotel": 1, "superbad": 1, "groundhog day": 1, "hot fuzz": 1])
+            #expect(try await titles(vod["Drama"]!) == ["heat": 1, "spirited away": 1, "fight club": 1, "the godfather": 1, "parasite": 1,
+                                                         "the shawshank redemption": 1, "whiplash": 1, "dune part two": 1])
             let drama = try #require(try await env.api("action=get_series&category_id=\(series["Drama"]!)").array)
             #expect(Set(drama.compactMap { $0.object?["series_id"]?.int }) == [501, 503])
         }
@@ -117,7 +121,7 @@ import XCModels
                     #expect(counts.added == 0 && counts.updated == 0 && counts.stale == 0, "\(account.account) \(kind): \(counts)")
                 }
             }
-            #expect(report.accounts.first { $0.account == "alpha" }?.kinds["movies"]?.unchanged == 12)
+            #expect(report.accounts.first { $0.account == "alpha" }?.kinds["movies"]?.unchanged == 16)
             // Episodes of unchanged series are not fetched again.
             #expect(env.provider.stats(for: "alpha").apiRequests["get_series_info"] == 3)
             #expect(try await env.request(env.apiPath("action=get_vod_streams")).body == before)
@@ -134,12 +138,12 @@ import XCModels
             #expect(report.accounts.first { $0.account == "beta" }?.kinds["movies"]?.stale == 1)
             let ids = try #require(try await env.api("action=get_vod_streams").array).compactMap { $0.object?["stream_id"]?.int }
             #expect(!ids.contains(20008))
-            #expect(ids.count == 15)
+            #expect(ids.count == 23)
             #expect(try await env.api("action=get_vod_info&vod_id=20008") == .object(["info": .object([:]), "movie_data": .object([:])]))
             // Stale, not deleted, until a prune.
             #expect(try await env.store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation WHERE stale = 1") } == 1)
             #expect(try await env.services.sync.prune() == 1)
-            #expect(try await env.store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie") } == 15)
+            #expect(try await env.store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie") } == 23)
         }
     }
 
@@ -148,13 +152,13 @@ import XCModels
             env.provider.setFaults(FixtureFaults(emptyLists: true), for: "alpha")
             let report = try await env.services.sync.run()
             let alpha = try #require(report.accounts.first { $0.account == "alpha" })
-            #expect(alpha.error?.contains("refusing to mark 12 of 12 movies stale") == true, "\(alpha.error ?? "no error")")
+            #expect(alpha.error?.contains("refusing to mark 16 of 16 movies stale") == true, "\(alpha.error ?? "no error")")
             #expect(report.accounts.first { $0.account == "beta" }?.error == nil, "the other account still syncs")
-            #expect(try #require(try await env.api("action=get_vod_streams").array).count == 16, "nothing was lost")
+            #expect(try #require(try await env.api("action=get_vod_streams").array).count == 24, "nothing was lost")
             var forced = SyncOptions(force: true)
             forced.episodes = false
             let forcedReport = try await env.services.sync.run(accountName: "alpha", options: forced)
-            #expect(forcedReport.accounts.first?.kinds["movies"]?.stale == 12)
+            #expect(forcedReport.accounts.first?.kinds["movies"]?.stale == 16)
         }
     }
 
@@ -169,7 +173,7 @@ import XCModels
                 #expect(report.accounts.first { $0.account == "beta" }?.error == nil)
                 // Beta's titles are served, with beta's ids where alpha would have had priority.
                 let ids = try #require(try await env.api("action=get_vod_streams").array).compactMap { $0.object?["stream_id"]?.int }
-                #expect(ids.count == 10)
+                #expect(ids.count == 13, "beta's 13 copies, each its own entry or merged with another of beta's variants: \(ids)")
                 #expect(ids.contains(20001))
             }
         }

@@ -67,7 +67,7 @@ import XCModels
             #expect(try await env.api("action=get_vod_streams&category_id=\(documentaries)").streamIDs == [10099])
             let admin = try await env.callJSON("/api/categories?kind=movie")["categories"].items
             let titles = Dictionary(uniqueKeysWithValues: admin.map { ($0["name"].string ?? "?", $0["titles"].int ?? -1) })
-            #expect(titles == ["Action": 7, "Comedy": 0, "Documentaries": 1, "Drama": 8])
+            #expect(titles == ["Action": 14, "Comedy": 0, "Documentaries": 1, "Drama": 8])
         }
     }
 }

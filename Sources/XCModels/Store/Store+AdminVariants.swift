@@ -1,0 +1,84 @@
+import GRDB
+
+/// One entry of a title as the admin catalog lists it: a variant clients see under its own id (in the
+/// `all` view), with every provider copy it merges.
+public struct AdminVariant: Sendable, Encodable, Equatable {
+    /// The entry's public id.
+    public var id: Int64
+    /// `VariantKey.key`, e.g. `2160p|` or `|FR`.
+    public var key: String
+    public var quality: String
+    public var language: String?
+    /// The served relation's provider name (else the first copy's).
+    public var name: String
+    public var served: Bool
+    public var relations: [AdminRelation]
+
+    enum CodingKeys: String, CodingKey { case id, key, quality, language, name, served, relations }
+
+    /// Writes `language` as null when there is none (the synthesized encoder would leave it out).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(key, forKey: .key)
+        try c.encode(quality, forKey: .quality)
+        try c.encode(language, forKey: .language)
+        try c.encode(name, forKey: .name)
+        try c.encode(served, forKey: .served)
+        try c.encode(relations, forKey: .relations)
+    }
+}
+
+/// An entry row of the variants query, read by column name.
+private struct VariantRow: FetchableRecord {
+    var id: Int64
+    var publicID: Int64
+    var key: String
+    var quality: String
+    var language: String
+    var served: Bool
+
+    init(row: Row) throws {
+        id = row["id"]
+        publicID = row["public_id"]
+        key = row["variant_key"]
+        quality = row["quality"]
+        language = row["language"]
+        served = row["served"]
+    }
+}
+
+extension Store {
+    /// Every relation of one movie or series entry, in admission order.
+    static func entryRelations(_ kind: CatalogKind, entryID: Int64, db: Database) throws -> [AdminRelation] {
+        if kind == .movie {
+            return try Row.fetchAll(db, sql: """
+                SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.name, r.category_ids,
+                       r.first_seen, r.last_seen, r.stale, r.stale_since, r.id = m.preferred_relation_id
+                FROM movie_relation r JOIN account a ON a.id = r.account_id JOIN movie m ON m.id = r.movie_id
+                WHERE r.movie_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
+                """, arguments: [entryID]).map { relation(.movie, $0) }
+        }
+        return try Row.fetchAll(db, sql: """
+            SELECT r.id, a.id, a.name, a.priority, a.enabled, r.provider_series_id, NULL, r.name, r.category_ids,
+                   r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS s.preferred_relation_id
+            FROM series_relation r JOIN account a ON a.id = r.account_id JOIN series s ON s.id = r.series_id
+            WHERE r.series_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
+            """, arguments: [entryID]).map { relation(.series, $0) }
+    }
+
+    /// Every entry of the title that entry `entryID` belongs to, by row id (the oldest entry first).
+    static func variants(_ kind: CatalogKind, entryID: Int64, db: Database) throws -> [AdminVariant] {
+        let table = kind == .series ? "series" : "movie"
+        return try VariantRow.fetchAll(db, sql: """
+            SELECT t.id AS id, t.public_id AS public_id, t.variant_key AS variant_key, t.quality AS quality,
+                   t.language AS language, t.preferred_relation_id IS NOT NULL AS served
+            FROM \(table) t WHERE t.title_id = (SELECT title_id FROM \(table) WHERE id = ?) ORDER BY t.id
+            """, arguments: [entryID]).map { row in
+            let relations = try entryRelations(kind, entryID: row.id, db: db)
+            return AdminVariant(
+                id: row.publicID, key: row.key, quality: row.quality, language: row.language.isEmpty ? nil : row.language,
+                name: (relations.first(where: \.served) ?? relations.first)?.name ?? "", served: row.served, relations: relations)
+        }
+    }
+}
