@@ -27,6 +27,8 @@ public final class AppServices: Sendable {
     /// Sync jobs with progress (admin API, schedule); and this server's Prometheus registry.
     public let jobs: SyncJobs
     let metrics: ServerMetrics
+    /// Signed-in web pages (`/admin`), in memory only.
+    let sessions = AdminSessions()
 
     init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,
          gates: ProviderGates = ProviderGates(), slots: (any SlotCore)? = nil, logger: Logger = Logger(label: "xcserver")) {
