@@ -36,6 +36,7 @@
             el('td', { class: 'num' }, `${c.load}/${c.max_connections}`), el('td', {}, c.has_room ? 'yes' : 'no')))));
     }
     box.replaceChildren(...parts.filter(Boolean));
+    box.closest('li').classList.add('wide');
   }
 
   function result(kind, title) {
