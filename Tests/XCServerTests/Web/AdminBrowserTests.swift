@@ -49,7 +49,11 @@ import XCModels
             "user": "family", "password": "tv-pass", "movie_id": 10001, "movie_ext": "mkv", "category_id": action, "search": "a",
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
-        let run = try await ExternalTool.run(browser.python, [Self.script.path, json], timeout: .seconds(480), environment: browser.environment)
+        // Chromium at a lower CPU priority: on a busy two-core machine the suites running beside this one
+        // keep the CPU they need (their watchdogs and time bounds), and the page is only slower to paint.
+        let (executable, arguments) = ExternalTool.find("nice").map { ($0, ["-n", "10", browser.python]) } ?? (browser.python, [])
+        let run = try await ExternalTool.run(executable, arguments + [Self.script.path, json], timeout: .seconds(480),
+                                             environment: browser.environment)
         #expect(run.succeeded && run.stdout.hasSuffix("OK\n"),
                 "admin_browser.py (status \(run.status), timed out \(run.timedOut)):\n\(run.stdout)\n\(run.stderrTail)\nserver:\n\(server.child.errors.suffix(3000))")
         for page in ["signin", "dashboard", "accounts", "logins", "categories", "catalog"] {
