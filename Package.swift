@@ -73,9 +73,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            // The admin API's OpenAPI document, compiled into the binary: served at /api/openapi.json with
-            // no resource bundle to lose when the executable is copied elsewhere.
-            resources: [.embedInCode("Admin/openapi.json")]
+            // The admin API's OpenAPI document and the web page's files, compiled into the binary: served at
+            // /api/openapi.json and /admin with no resource bundle to lose when the executable is copied elsewhere.
+            resources: [.embedInCode("Admin/openapi.json"), .embedInCode("Web/Assets")]
         ),
         /// `xcserver`, the binary users install: argument parsing and wiring only.
         .executableTarget(
@@ -129,8 +129,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // Run by PyXtreamTests with python3, not compiled.
-            exclude: ["Clients/pyxtream_client.py"]
+            // Run by PyXtreamTests and AdminBrowserTests with python3, not compiled.
+            exclude: ["Clients/pyxtream_client.py", "Web/admin_browser.py"]
         ),
     ]
 )

@@ -29,6 +29,10 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     static let unauthorized = APIError(
         status: .unauthorized, code: "unauthorized", message: "missing or wrong admin token (Authorization: Bearer TOKEN)")
 
+    static let csrf = APIError(
+        status: .forbidden, code: "csrf",
+        message: "a call made with the web page's session cookie must carry its X-CSRF-Token header; reload the page")
+
     var description: String { "\(status.code) \(code): \(message)" }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -76,9 +80,14 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
 /// JSON in and out for the admin API: snake_case keys come from each type's CodingKeys.
 enum AdminJSON {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response.json(try encode(value), status: status)
+    }
+
+    /// One line of JSON (no newlines, so it also fits in a server-sent event's `data:` line).
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response.json(Array(try encoder.encode(value)), status: status)
+        return Array(try encoder.encode(value))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: XCRequestContext) async throws -> T {

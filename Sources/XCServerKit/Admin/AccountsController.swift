@@ -17,6 +17,8 @@ import XCModels
 /// - `POST /api/accounts/{id}/test` → `{"account": {"id", "name"}, "status", "exp_date", "max_connections",
 ///   "active_cons"}` as the provider's `user_info` says (numbers or null); 502 `provider_error` when the
 ///   provider is unreachable, answers an error or rejects the credentials.
+/// - `POST /api/accounts/test` with a create body → the same answer for an account not saved yet
+///   (`"account": {"id": null, "name"}`): the web page shows it before the admin saves. Nothing is written.
 ///
 /// `{id}` is the numeric account id, or the account's name. An `Account` is `{"id", "name", "url",
 /// "username", "password": "****", "max_connections", "priority", "enabled", "user_agent", "created_at",
@@ -122,7 +124,8 @@ struct AccountsController: Sendable {
 
     struct TestAnswer: Encodable {
         struct Ref: Encodable {
-            var id: Int64
+            /// Null when the account is not saved (`POST /api/accounts/test`).
+            @Nullable var id: Int64?
             var name: String
         }
         var account: Ref
@@ -148,7 +151,8 @@ struct AccountsController: Sendable {
         }
         api.patch("accounts/:id") { request, context in try await update(request, context) }
         api.delete("accounts/:id") { _, context in try await delete(context) }
-        api.post("accounts/:id/test") { _, context in try await test(context) }
+        api.post("accounts/:id/test") { _, context in try await test(try await account(context)) }
+        api.post("accounts/test") { request, context in try await test(try await unsaved(request, context)) }
     }
 
     /// The account named by `:id`: its numeric id, else its name.
@@ -177,13 +181,20 @@ struct AccountsController: Sendable {
         try await answers(for: [account])[0]
     }
 
-    private func create(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+    /// The account a create body describes, checked as `addAccount` would check it, not saved.
+    private func unsaved(_ request: Request, _ context: XCRequestContext) async throws -> Account {
         let body = try await AdminInput.body(Body.self, request, context)
         for (field, value) in [("name", body.name), ("url", body.url), ("username", body.username), ("password", body.password)] {
             guard case .value = value else { throw APIError.invalid(field, "is required") }
         }
         var account = Account(name: "", baseURL: "", username: "", password: "")
         try body.apply(to: &account)
+        do { try account.validate() } catch { throw APIError.invalid(error.field, error.message) }
+        return account
+    }
+
+    private func create(_ request: Request, _ context: XCRequestContext) async throws -> Response {
+        let account = try await unsaved(request, context)
         let added = try await services.store.addAccount(account)
         services.logger.info("[api] account '\(added.name)' added (id \(added.id!))")
         var response = try AdminJSON.response(One(account: try await answer(for: added)), status: .created)
@@ -211,11 +222,14 @@ struct AccountsController: Sendable {
         return Response(status: .noContent)
     }
 
-    private func test(_ context: XCRequestContext) async throws -> Response {
-        let account = try await account(context)
+    private func test(_ account: Account) async throws -> Response {
         let info: ProviderObject
         do {
-            var client = services.sync.client(for: account)
+            // An account not saved yet has no id; its test goes through gate 0 (no saved account has that
+            // id), so tests of unsaved accounts are paced among themselves like any one account.
+            var paced = account
+            paced.id = account.id ?? 0
+            var client = services.sync.client(for: paced)
             // Someone is waiting on the answer; a panel that cannot log in within this is as good as down.
             client.objectTimeout = Self.testTimeout
             info = try await client.authenticate()
@@ -226,7 +240,7 @@ struct AccountsController: Sendable {
             throw APIError(status: .badGateway, code: "provider_error", message: "account '\(account.name)': \(message)")
         }
         return try AdminJSON.response(TestAnswer(
-            account: .init(id: account.id!, name: account.name), status: info.optionalString("status"),
+            account: .init(id: account.id, name: account.name), status: info.optionalString("status"),
             expDate: info.int("exp_date"), maxConnections: info.int("max_connections"), activeCons: info.int("active_cons")))
     }
 }

@@ -1,16 +1,17 @@
 import Hummingbird
 
-/// The admin JSON API under `/api`, everything behind the bearer token. Each group of routes lives in
+/// The admin JSON API under `/api`, everything behind the bearer token (or a web page session). Each group of routes lives in
 /// its own controller file; this is the one place that mounts them.
 enum AdminAPI {
     static func register(on router: Router<XCRequestContext>, services: AppServices) {
-        let api = router.group("api").add(middleware: AdminAuthMiddleware(token: services.config.adminToken))
+        let api = router.group("api").add(middleware: AdminAuthMiddleware(token: services.config.adminToken, sessions: services.sessions))
         ConnectionsController(services: services).register(on: api)
         SyncController(services: services).register(on: api)
         AccountsController(services: services).register(on: api)
         UsersController(services: services).register(on: api)
         CategoriesController(services: services).register(on: api)
         CatalogController(services: services).register(on: api)
+        EventsController(services: services).register(on: api)
         // Behind the token like every /api route: the document is the API's, not a public page.
         api.get("openapi.json") { _, _ in
             Response.json(openAPIDocument, status: .ok)

@@ -8,6 +8,7 @@ import Hummingbird
 struct AdminNotFoundMiddleware: RouterMiddleware {
     typealias Context = XCRequestContext
     let token: String?
+    let sessions: AdminSessions
 
     func handle(_ request: Request, context: XCRequestContext, next: (Request, XCRequestContext) async throws -> Response) async throws -> Response {
         do {
@@ -15,7 +16,7 @@ struct AdminNotFoundMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path
             guard path == "/api" || path.hasPrefix("/api/") else { throw error }
-            guard AdminAuthMiddleware.isAuthorized(request, token: token) else { throw APIError.unauthorized }
+            guard AdminAuthMiddleware.isSignedIn(request, token: token, sessions: sessions) else { throw APIError.unauthorized }
             throw APIError.notFound("no admin API route \(request.method) \(path); GET /api/openapi.json lists them")
         }
     }

@@ -29,6 +29,8 @@ public final class AppServices: Sendable {
     let metrics: ServerMetrics
     /// Rendered XC answers and checked logins of the database as it is (`AnswerCache`).
     let answers: AnswerCache
+    /// Signed-in web pages (`/admin`), in memory only.
+    let sessions = AdminSessions()
 
     init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,
          gates: ProviderGates = ProviderGates(), slots: (any SlotCore)? = nil, logger: Logger = Logger(label: "xcserver")) {

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 
 /// Builds the HTTP application: the XC API (`player_api.php`, `get.php`, `xmltv.php`), the stream
-/// paths, the admin API and `/metrics`. Used by `serve`, `demo` and the tests alike.
+/// paths, the admin API, the admin web page (`/admin`) and `/metrics`. Used by `serve`, `demo` and the tests alike.
 func buildApplication(
     services: AppServices,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -22,12 +22,13 @@ func buildApplication(
 func buildRouter(services: AppServices) -> Router<XCRequestContext> {
     let router = Router(context: XCRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: AdminNotFoundMiddleware(token: services.config.adminToken))
+    router.add(middleware: AdminNotFoundMiddleware(token: services.config.adminToken, sessions: services.sessions))
     MetricsController(services: services).register(on: router)
     PlayerAPIController(services: services).register(on: router)
     PlaylistController(services: services).register(on: router)
     StreamController(services: services).register(on: router)
     AdminAPI.register(on: router, services: services)
+    AdminPage.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }
     return router
 }

@@ -41,6 +41,8 @@ public final class SyncJobs: Sendable {
     let metrics: ServerMetrics?
     let logger: Logger
     private let state = Mutex(State())
+    /// Notified whenever a job is queued, moves on or ends, for the web page's event stream.
+    public let changes = ChangeSignal()
 
     public init(engine: SyncEngine, metrics: ServerMetrics?, logger: Logger) {
         self.engine = engine
@@ -78,6 +80,7 @@ public final class SyncJobs: Sendable {
             Self.forgetOld(&state)
             return job
         }
+        changes.notify()
         logger.info("[sync] job \(job.id) (\(trigger.rawValue)) queued: \(chosen.isEmpty ? "no enabled accounts" : chosen.map(\.name).joined(separator: ", "))")
         return job
     }
@@ -183,6 +186,7 @@ public final class SyncJobs: Sendable {
             state.busy = state.busy.filter { $0.value != id }
             return job
         }
+        changes.notify()
         guard let ended else { return }
         metrics?.recordSyncJob(outcome: ended.phase.rawValue, duration: duration)
         let counters = ended.counters
@@ -225,6 +229,7 @@ public final class SyncJobs: Sendable {
             change(&job)
             state.jobs[id] = job
         }
+        changes.notify()
     }
 
     private static func forgetOld(_ state: inout State) {

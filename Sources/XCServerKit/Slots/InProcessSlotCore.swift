@@ -22,6 +22,8 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     private let log: SlotEventLog
     private let verifiesInvariants: Bool
     private let state: Mutex<Locked>
+    /// Notified after each step that produced an event (see `step`).
+    public let changes: ChangeSignal? = ChangeSignal()
 
     private struct Locked {
         var machine: SlotStateMachine
@@ -133,6 +135,7 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
             return (value, events)
         }
         log.log(events)
+        if !events.isEmpty { changes?.notify() }
         return value
     }
 }

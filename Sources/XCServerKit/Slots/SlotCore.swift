@@ -16,9 +16,14 @@ public protocol SlotCore: Sendable {
     /// Ends the slots whose linger is over, so their end is logged near the moment it happens. Decisions never
     /// depend on it: an expired slot already counts as ended. Called about once a second by `SlotSweeper`.
     func sweep() async
+    /// Notified after every decision that changed a slot (created, ended, moved, lingering...), so the web
+    /// page's event stream pushes the change. Nil when the core cannot tell; listeners then refresh on a timer.
+    var changes: ChangeSignal? { get }
 }
 
 extension SlotCore {
+    public var changes: ChangeSignal? { nil }
+
     public func userLoad(_ userID: Int64) async -> Int {
         await snapshot().users.first { $0.id == userID }?.load ?? 0
     }

@@ -25,6 +25,8 @@ import XCModels
         Route(method: .GET, path: "/api/accounts/alpha", status: 200),
         Route(method: .PATCH, path: "/api/accounts/alpha", json: #"{"max_connections":1}"#, status: 200),
         Route(method: .POST, path: "/api/accounts/alpha/test", status: 200),
+        Route(method: .POST, path: "/api/accounts/test",
+              json: #"{"name":"trial","url":"http://127.0.0.1:1","username":"g","password":"g"}"#, status: 502),
         Route(method: .GET, path: "/api/users", status: 200),
         Route(method: .POST, path: "/api/users", json: #"{"username":"new","password":"new"}"#, status: 201),
         Route(method: .GET, path: "/api/users/family", status: 200),
@@ -39,6 +41,7 @@ import XCModels
         Route(method: .GET, path: "/api/vod/movies/10001/stream", status: 200),
         Route(method: .GET, path: "/api/vod/episodes/11001/stream", status: 200),
         Route(method: .GET, path: "/api/connections", status: 200),
+        Route(method: .GET, path: "/api/events?seconds=0", status: 200),
         Route(method: .GET, path: "/api/openapi.json", status: 200),
         Route(method: .POST, path: "/api/vod/prune", json: #"{"stale_for_seconds":604800}"#, status: 200),
         Route(method: .GET, path: "/api/sync/jobs", status: 200),
@@ -80,7 +83,9 @@ import XCModels
             for route in routes {
                 let reply = try await env.call(route.path, route.method, json: route.json)
                 #expect(reply.status == route.status, "\(route): \(reply.text)")
-                if route.status != 204 {
+                if route.path.hasPrefix("/api/events") {
+                    #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/event-stream") == true, "\(route)")
+                } else if route.status != 204 {
                     #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true, "\(route)")
                     #expect((try? reply.json()) != nil, "\(route) answers JSON")
                 }

@@ -88,9 +88,21 @@ struct OpenAPIContract: Sendable {
             return ["\(what): status \(reply.status) is not documented for \(operation) (documented: \(statuses(of: operation).sorted()))"]
         }
         guard let schema = validator.responseSchema(method: method.rawValue, path: template, status: reply.status) else {
+            // A body documented as another media type (the event stream) must come with that type.
+            if let type = otherMediaType(operation, status: reply.status) {
+                let answered = reply.headers.first(name: "Content-Type") ?? "none"
+                return answered.hasPrefix(type) ? [] : ["\(what): Content-Type \(answered), documented \(type)"]
+            }
             return reply.body.isEmpty ? [] : ["\(what): documented without a body, answered \(reply.body.count) bytes"]
         }
         return check(reply, schema: schema, what: what)
+    }
+
+    /// The media type a response is documented with when it is not JSON.
+    private func otherMediaType(_ operation: Operation, status: Int) -> String? {
+        var response = self.operation(operation)?["responses"][String(status)] ?? .null
+        if let ref = response["$ref"].string { response = validator.resolve(ref) ?? .null }
+        return response["content"].object?.keys.first { $0 != "application/json" }
     }
 
     private func check(_ reply: TestEnvironment.Reply, schema: ProviderValue, what: String) -> [String] {

@@ -149,6 +149,14 @@ import FixtureProvider
             try await hit(.POST, "/api/accounts/gamma/test", nil, 502)
             #expect(refusedAt.duration(to: .now) < .seconds(5), "a refused connection is not retried until the timeout")
             try await hit(.POST, "/api/accounts/nope/test", nil, 404)
+            // The same test for an account not saved (the web page shows it before saving); nothing is written.
+            let trial = #"{"name":"trial","url":"\#(env.provider.baseURL)","username":"alpha","password":"\#(FixtureAccount.alphaPassword)"}"#
+            let tested = try await hit(.POST, "/api/accounts/test", trial, 200)
+            let testedJSON = try tested.json()
+            #expect(testedJSON["status"].string == "Active" && testedJSON["account"]["id"].isNull, "\(tested.text)")
+            try await hit(.POST, "/api/accounts/test", #"{"name":"trial","url":"ftp://x","username":"g","password":"g"}"#, 400)
+            try await hit(.POST, "/api/accounts/test", #"{"name":"trial","url":"http://127.0.0.1:1","username":"g","password":"g"}"#, 502)
+            try await hit(.GET, "/api/accounts/trial", nil, 404)
 
             // Users.
             try await hit(.GET, "/api/users", nil, 200)
@@ -188,6 +196,10 @@ import FixtureProvider
             try await hit(.GET, "/api/vod/episodes/11001/stream?user=family", nil, 200)
             try await hit(.GET, "/api/vod/episodes/999/stream", nil, 404)
             try await hit(.GET, "/api/connections", nil, 200)
+            // The event stream with `seconds=0`: the current state, then the end.
+            let events = try await hit(.GET, "/api/events?seconds=0", nil, 200)
+            #expect(events.text.contains("event: connections\ndata: {") && events.text.contains("event: jobs\ndata: {"), "\(events.text)")
+            try await hit(.GET, "/api/events?seconds=-1", nil, 400)
 
             // Sync and prune, first with no job running.
             try await hit(.POST, "/api/vod/prune", #"{"stale_for_seconds":86400}"#, 200)
