@@ -16,6 +16,10 @@ enum Migrations {
             // Also drops disabled categories from titles' category_ids (earlier versions kept them).
             try Store.recomputePreferredRelations(db)
         }
+        migrator.registerMigration("i10-socket-limit") { db in
+            // docs/sockets.md: 'tolerant' (one upstream socket per client request) or 'strict' (one per viewing).
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN socket_limit TEXT NOT NULL DEFAULT 'tolerant'")
+        }
         return migrator
     }
 

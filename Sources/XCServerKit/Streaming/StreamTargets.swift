@@ -10,6 +10,7 @@ struct StreamTarget: Sendable {
     var streamID: Int
     var containerExtension: String
     var kind: ContentKind
+    var socketLimit: SocketLimit = .default
 
     /// `{base}/movie/{user}/{pass}/{stream_id}.{ext}`, credentials percent-encoded as path segments.
     var url: String {
@@ -42,7 +43,7 @@ struct StreamTitle: Sendable {
                 candidate: SlotCandidate(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
                                          priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled),
                 baseURL: row.baseURL, username: row.username, password: row.password, userAgent: row.userAgent,
-                streamID: row.streamID, containerExtension: row.containerExtension, kind: kind)
+                streamID: row.streamID, containerExtension: row.containerExtension, kind: kind, socketLimit: row.socketLimit)
         })
     }
 }
