@@ -89,6 +89,32 @@ import XCModels
         }
     }
 
+    /// A refusal by closing the connection, and a provider that goes on counting a closed socket for a while.
+    @Test func theFixtureRefusesByClosingAndCountsClosedSocketsForAWhile() async throws {
+        try await TestEnvironment.with(sync: false) { env in
+            env.provider.limitSockets(FixtureSocketLimit(limit: 1, refusal: .close, countsClosedFor: .milliseconds(500)), for: "alpha")
+            let url = env.provider.streamURL(username: "alpha", password: FixtureAccount.alphaPassword, streamID: 10007)
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Range", value: "bytes=0-99")
+            request.headers.add(name: "Connection", value: "close")
+            let one = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await one.body.collect(upTo: 1 << 20)
+            #expect(one.status == .partialContent)
+            let closedAt = ContinuousClock.now
+            // Closed on our side, still counted by the provider: the next socket is refused by a close.
+            let refused = try? await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            if ContinuousClock.now < closedAt + .milliseconds(400) {
+                #expect(refused == nil, "a socket within the provider's counting lag got an answer")
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, env.provider.stats(for: "alpha").openSockets > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(closedAt.duration(to: .now) >= .milliseconds(500), "the closed socket stopped counting before its lag")
+            let admitted = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await admitted.body.collect(upTo: 1 << 20)
+            #expect(admitted.status == .partialContent)
+        }
+    }
+
     /// Tolerant accounts: each request's socket closes with its response (`Connection: close`), none idles in
     /// a pool where the provider would count it; the settle is how long the provider still saw it open.
     @Test func tolerantSocketsCloseWithTheirResponse() async throws {
