@@ -27,6 +27,8 @@ extension StreamController {
             reader.leave()
             guard lease.headDelivered() else { return .moved }
             if head { return .response(Self.headResponse(response, headViaGet: true, clientRange: range), bodyOwnsLease: false) }
+            // `streamResponse` counts the response as holding a socket of its own and ends that when its body ends.
+            services.sockets.ownSocketOpened(lease.slotID)
             return .response(streamResponse(response, target: target, lease: lease, flowing: flowing), bodyOwnsLease: true)
         case .answer(let status, let headers, let span, let pending):
             guard lease.headDelivered() else {

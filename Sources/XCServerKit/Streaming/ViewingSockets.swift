@@ -52,7 +52,7 @@ final class ViewingSockets: Sendable {
     func closeEnded() async {
         let live = Set(await slots.snapshot().slots.map(\.id))
         let ended: [ViewingSocket] = entries.withLock { e in
-            let gone = e.keys.filter { !live.contains($0) && e[$0]!.ownSockets == 0 }
+            let gone = e.keys.filter { !live.contains($0) && e[$0]!.ownSockets <= 0 }
             return gone.compactMap { e.removeValue(forKey: $0)?.socket }
         }
         for socket in ended { await socket.close() }

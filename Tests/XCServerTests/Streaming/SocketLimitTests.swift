@@ -161,6 +161,22 @@ import XCModels
         }
     }
 
+    /// A viewing whose first request is past the end gets the provider's 416, then plays; HEAD answers the
+    /// length; the socket still closes when the slot ends.
+    @Test func unsatisfiableFirstRangeAndHeadOnAStrictAccount() async throws {
+        try await Self.withSocketCountingAlpha(.strict) { env in
+            let size = Self.bytes.size(Self.copy(10012))
+            let past = await Client.send(port: env.port, sourceIP: "127.0.0.1", path: Self.path(10012), headers: [("Range", "bytes=\(size + 10)-")])
+            #expect(past.status == 416, "\(RandomizedStreamTests.describe(past))")
+            let head = await Client.send(port: env.port, sourceIP: "127.0.0.1", method: .HEAD, path: Self.path(10012))
+            #expect(head.status == 200 && head.header("Content-Length") == String(size))
+            let suffix = await Client.send(port: env.port, sourceIP: "127.0.0.1", path: Self.path(10012), headers: [("Range", "bytes=-5000")])
+            Self.expectExact(suffix, 10012, from: size - 5000, status: 206, "suffix range")
+            #expect(suffix.complete && suffix.header("Content-Range") == "bytes \(size - 5000)-\(size - 1)/\(size)")
+            try await Self.expectOneSocketThenNone(env)
+        }
+    }
+
     /// mpv / ffmpeg: `bytes=0-`, then near the end, then near the start again within 3 s; and Jellyfin's three
     /// concurrent probes.
     @Test func mpvPatternAndConcurrentProbesUseOneSocket() async throws {
