@@ -9,7 +9,7 @@ struct ProbeCache: Sendable {
     static let defaultLimit = 512 << 10
     /// Bytes from the start of the file that count as its head.
     static let headWindow: Int64 = 256 << 10
-    /// Bytes before the end of the file that count as its tail.
+    /// Bytes before the end of the file that count as its tail (at most an eighth of the file).
     static let tailWindow: Int64 = 4 << 20
 
     let limit: Int
@@ -32,7 +32,9 @@ struct ProbeCache: Sendable {
     /// `total` bytes and is not cached yet, while it fits.
     mutating func offer(_ bytes: ByteBuffer, at start: Int64, total: Int64) {
         let end = start + Int64(bytes.readableBytes)
-        for window in [0..<min(Self.headWindow, total), max(0, total - Self.tailWindow)..<total] {
+        // On a short file the tail window shrinks, so playback bytes never crowd out the head probe.
+        let tail = min(Self.tailWindow, total / 8)
+        for window in [0..<min(Self.headWindow, total), max(0, total - tail)..<total] {
             let lower = max(start, window.lowerBound), upper = min(end, window.upperBound)
             guard lower < upper else { continue }
             keep(bytes, from: start, range: lower..<upper)
