@@ -115,6 +115,8 @@ public final class FixtureProvider: Sendable {
                 fresh.maxOpenStreams = entry.stats.openStreams
                 fresh.openTitles = entry.stats.openTitles
                 fresh.maxOpenTitles = entry.stats.openTitles
+                fresh.openSockets = entry.stats.openSockets
+                fresh.maxOpenSockets = entry.stats.openSockets
                 fresh.openAPIRequests = entry.stats.openAPIRequests
                 fresh.maxOpenAPIRequests = entry.stats.openAPIRequests
                 state.accounts[name]!.stats = fresh

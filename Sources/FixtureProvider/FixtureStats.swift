@@ -52,6 +52,13 @@ public struct FixtureStats: Sendable {
     public var maxOpenTitles = 0
     /// Method, path kind, stream id, Range header, User-Agent and status answered, in arrival order.
     public var streamRequests: [FixtureStreamRequest] = []
+    /// Sockets (TCP connections) that carried a stream request of the account and still count: open, or
+    /// closed less than `FixtureSocketLimit.countsClosedFor` ago.
+    public var openSockets = 0
+    /// Highest `openSockets` seen.
+    public var maxOpenSockets = 0
+    /// Stream requests refused by a `FixtureSocketLimit`.
+    public var refusedSockets = 0
     /// Stream body bytes written (API bodies not included).
     public var bytesServed = 0
     /// Stream responses cut by the `dropAfterBytes` fault.

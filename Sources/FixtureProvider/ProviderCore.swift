@@ -20,6 +20,7 @@ final class ProviderCore: Sendable {
         var dropsRemaining = 0
         var stats = FixtureStats()
         var openTitles: [TitleKey: Int] = [:]
+        var sockets = SocketBook()
     }
 
     struct Lease {

@@ -4,7 +4,7 @@ import NIOCore
 
 /// Answers every request of a fixture provider: `player_api.php`, stream paths and `/lb/<token>/` redirect targets.
 struct ProviderResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = ProviderRequestContext
 
     let core: ProviderCore
     static let chunkSize = 64 * 1024
@@ -24,13 +24,13 @@ struct ProviderResponder: HTTPResponder {
             var request = request
             return try await api(&request)
         case "movie", "series":
-            return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false)
+            return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false, channel: context.channel)
         case "lb":
             let rest = Array(segments.dropFirst())
             guard rest.count >= 2, core.isValidToken(String(rest[0])),
                   let kind = StreamKind(rawValue: String(rest[1]))
             else { return Self.text(.forbidden, "invalid token") }
-            return try await stream(request, kind: kind, segments: Array(rest.dropFirst(2)), viaLoadBalancer: true)
+            return try await stream(request, kind: kind, segments: Array(rest.dropFirst(2)), viaLoadBalancer: true, channel: context.channel)
         default:
             return Self.text(.notFound, "not found")
         }
@@ -158,7 +158,7 @@ struct ProviderResponder: HTTPResponder {
 
     // MARK: stream paths
 
-    func stream(_ request: Request, kind: StreamKind, segments: [Substring], viaLoadBalancer: Bool) async throws -> Response {
+    func stream(_ request: Request, kind: StreamKind, segments: [Substring], viaLoadBalancer: Bool, channel: any Channel) async throws -> Response {
         let isHead = request.method == .head
         guard request.method == .get || isHead else { return Self.text(.methodNotAllowed, "method not allowed") }
         guard segments.count == 3 else { return Self.text(.notFound, "not found") }
@@ -187,6 +187,14 @@ struct ProviderResponder: HTTPResponder {
 
         guard let (account, faults) = core.lookup(username), account.password == password else {
             return answer(Self.text(.unauthorized, "bad credentials"))
+        }
+        if case .refused(let refusal) = core.admitSocket(username: username, channel: channel) {
+            guard let response = ProviderCore.socketRefusal(refusal, channel: channel) else {
+                record.status = 0
+                core.record(record, username: username)
+                throw DroppedConnection()
+            }
+            return answer(response)
         }
         if let status = faults.streamStatus {
             return answer(Self.text(Self.status(status), "refused by provider (\(status))"))

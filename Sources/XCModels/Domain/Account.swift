@@ -19,6 +19,8 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
     /// Sent upstream instead of the client's own User-Agent when set (some panels allow only certain players).
     public var userAgent: String?
     public var createdAt: Int64
+    /// Whether the provider counts open sockets (docs/sockets.md); detection may turn `tolerant` into `strict`.
+    public var socketLimit: SocketLimit
 
     enum CodingKeys: String, CodingKey {
         case id, name, username, password, priority, enabled
@@ -26,13 +28,15 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
         case maxConnections = "max_connections"
         case userAgent = "user_agent"
         case createdAt = "created_at"
+        case socketLimit = "socket_limit"
     }
 
     public init(
         id: Int64? = nil, name: String, baseURL: String, username: String, password: String,
         maxConnections: Int = 1, priority: Int = 0, enabled: Bool = true, userAgent: String? = nil,
-        createdAt: Int64 = Int64(Date().timeIntervalSince1970)
+        createdAt: Int64 = Int64(Date().timeIntervalSince1970), socketLimit: SocketLimit = .default
     ) {
+        self.socketLimit = socketLimit
         self.id = id
         self.name = name
         self.baseURL = Account.normalizedBaseURL(baseURL)

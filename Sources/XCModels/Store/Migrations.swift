@@ -19,6 +19,10 @@ enum Migrations {
         migrator.registerMigration("i11-variants") { db in
             try VariantsMigration.run(db)
         }
+        migrator.registerMigration("i10-socket-limit") { db in
+            // docs/sockets.md: 'tolerant' (one upstream socket per client request) or 'strict' (one per viewing).
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN socket_limit TEXT NOT NULL DEFAULT 'tolerant'")
+        }
         return migrator
     }
 

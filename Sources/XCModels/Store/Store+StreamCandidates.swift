@@ -26,6 +26,7 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
     /// The entry (variant) this copy belongs to: its public id as `all` shows it and its variant key.
     public var entryPublicID: Int64
     public var variantKey: String
+    public var socketLimit: SocketLimit
 
     public init(row: Row) throws {
         contentID = row["content_id"]
@@ -44,6 +45,7 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
         variantRank = row["variant_rank"]
         entryPublicID = row["entry_public_id"]
         variantKey = row["variant_key"]
+        socketLimit = row["socket_limit"] ?? .default
     }
 }
 
@@ -60,7 +62,7 @@ extension Store {
             r.id AS relation_id, r.stream_id AS stream_id, r.container_extension AS container_extension,
             a.id AS account_id, a.name AS account_name, a.priority AS priority, a.max_connections AS max_connections,
             a.enabled AS enabled, a.base_url AS base_url, a.username AS username, a.password AS password,
-            a.user_agent AS user_agent
+            a.user_agent AS user_agent, a.socket_limit AS socket_limit
             """
         let sql: String
         let best = scope.variants.mode == .best
@@ -97,6 +99,19 @@ extension Store {
         }
         return try await pool.read { [sql] db in
             try StreamCandidateRow.fetchAll(db, sql: sql, arguments: [publicID])
+        }
+    }
+}
+
+extension Store {
+    /// Detection (docs/sockets.md): the account refused a second socket of an admitted viewing, so it counts
+    /// sockets. Returns true when this call changed it (so the caller logs it once).
+    @discardableResult
+    public func markSocketsStrict(accountID: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE account SET socket_limit = 'strict' WHERE id = ? AND socket_limit != 'strict'",
+                           arguments: [accountID])
+            return db.changesCount > 0
         }
     }
 }

@@ -8,7 +8,7 @@ import XCModels
 ///
 /// - `GET /api/accounts` → `{"accounts": [Account]}`, highest priority first (admission order).
 /// - `POST /api/accounts` `{"name", "url", "username", "password", "max_connections"?: 1, "priority"?: 0,
-///   "enabled"?: true, "user_agent"?: null}` → 201 `{"account": Account}` (`Location: /api/accounts/{id}`).
+///   "enabled"?: true, "user_agent"?: null, "socket_limit"?: "tolerant"}` → 201 `{"account": Account}` (`Location: /api/accounts/{id}`).
 /// - `GET /api/accounts/{id}` → `{"account": Account}`.
 /// - `PATCH /api/accounts/{id}` with any of the create fields (`user_agent: null` clears it) → `{"account": Account}`.
 ///   Priority and `enabled` changes re-choose at once which relation of every title is served.
@@ -21,7 +21,7 @@ import XCModels
 ///   (`"account": {"id": null, "name"}`): the web page shows it before the admin saves. Nothing is written.
 ///
 /// `{id}` is the numeric account id, or the account's name. An `Account` is `{"id", "name", "url",
-/// "username", "password": "****", "max_connections", "priority", "enabled", "user_agent", "created_at",
+/// "username", "password": "****", "max_connections", "priority", "enabled", "user_agent", "socket_limit", "created_at",
 /// "load", "catalog": {"movies", "series", "episodes", "stale"}}`: the provider password is **never
 /// returned; it is always masked as `"****"`** (and `"****"` is refused as a new password). `load` is
 /// the account's live slots now; `catalog` counts its live relations per kind and its stale ones.
@@ -50,6 +50,7 @@ struct AccountsController: Sendable {
             case maxConnections = "max_connections"
             case userAgent = "user_agent"
             case createdAt = "created_at"
+            case socketLimit = "socket_limit"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -63,6 +64,7 @@ struct AccountsController: Sendable {
             try c.encode(account.priority, forKey: .priority)
             try c.encode(account.enabled, forKey: .enabled)
             try c.encode(account.userAgent, forKey: .userAgent)
+            try c.encode(account.socketLimit.rawValue, forKey: .socketLimit)
             try c.encode(account.createdAt, forKey: .createdAt)
             try c.encode(load, forKey: .load)
             try c.encode(catalog, forKey: .catalog)
@@ -82,11 +84,13 @@ struct AccountsController: Sendable {
         var priority: PatchField<Int>
         var enabled: PatchField<Bool>
         var userAgent: PatchField<String>
+        var socketLimit: PatchField<String>
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, url, username, password, priority, enabled
             case maxConnections = "max_connections"
             case userAgent = "user_agent"
+            case socketLimit = "socket_limit"
         }
 
         init(from decoder: any Decoder) throws {
@@ -100,6 +104,7 @@ struct AccountsController: Sendable {
             priority = try c.patch(Int.self, .priority)
             enabled = try c.patch(Bool.self, .enabled)
             userAgent = try c.patch(String.self, .userAgent)
+            socketLimit = try c.patch(String.self, .socketLimit)
         }
 
         /// Applies the body to `account` (a blank one when creating), refusing nulls where a value is needed.
@@ -118,6 +123,12 @@ struct AccountsController: Sendable {
             case .absent: break
             case .null: account.userAgent = nil
             case .value(let agent): account.userAgent = agent.isEmpty ? nil : agent
+            }
+            if let text = try socketLimit.required("socket_limit") {
+                guard let limit = SocketLimit(rawValue: text) else {
+                    throw InvalidField(field: "socket_limit", message: "must be 'strict' or 'tolerant', got '\(text)'")
+                }
+                account.socketLimit = limit
             }
         }
     }

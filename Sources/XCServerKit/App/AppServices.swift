@@ -23,6 +23,8 @@ public final class AppServices: Sendable {
     /// Slot bookkeeping, seen only through the protocol a shared (PostgreSQL) implementation would also fill.
     let slots: any SlotCore
     let upstream: Upstream
+    /// Each viewing's upstream sockets (docs/sockets.md).
+    let sockets: ViewingSockets
     let logger: Logger
     /// Sync jobs with progress (admin API, schedule); and this server's Prometheus registry.
     public let jobs: SyncJobs
@@ -47,6 +49,8 @@ public final class AppServices: Sendable {
             logger: logger)
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
                                  openTimeout: TimeAmount(config.openTimeout), logger: logger)
+        self.sockets = ViewingSockets(slots: self.slots, readBudget: Self.streamReadBudget,
+                                      openTimeout: TimeAmount(config.openTimeout), logger: logger)
         self.metrics = ServerMetrics()
         self.answers = AnswerCache(store: store, policy: config.answerCache)
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)

@@ -11,7 +11,7 @@ func buildApplication(
     Application(
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "xcserver"),
-        services: [SlotSweeper(slots: services.slots),
+        services: [SlotSweeper(slots: services.slots, sockets: services.sockets),
                    SyncScheduler(jobs: services.jobs, interval: services.config.syncInterval, logger: services.logger)],
         onServerRunning: onServerRunning,
         logger: services.logger

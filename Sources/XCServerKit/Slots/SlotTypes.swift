@@ -148,11 +148,21 @@ public enum FailoverReason: Sendable, Equatable, CustomStringConvertible {
     /// Provider answers that mean "this account will not serve you now": the stream path tries the next account
     /// and the slot core backs the account off. Other failures (5xx, timeouts, connect errors) may be specific to
     /// one file or one moment, so they move the slot without marking the account.
-    public static let providerRefusalStatuses: Set<Int> = [401, 403, 404, 458, 509]
+    public static let providerRefusalStatuses: Set<Int> = [401, 403, 404, 429, 458, 509]
 
     /// True for a provider refusal, the failures that put the account in a back-off.
     var isProviderRefusal: Bool {
         if case .status(let code) = self { Self.providerRefusalStatuses.contains(code) } else { false }
+    }
+
+    /// What a provider that counts sockets answers a socket past its limit (docs/sockets.md, detection):
+    /// 458, 403, 429, 509 or a closed connection.
+    var isSocketRefusal: Bool {
+        switch self {
+        case .connectError: true
+        case .status(let code): [403, 429, 458, 509].contains(code)
+        case .timeout: false
+        }
     }
 
     public var description: String {

@@ -59,11 +59,30 @@ struct StreamController: Sendable {
 
         let clientUserAgent = request.headers[.userAgent]
         var lastFailure = "no account answered"
-        for _ in 0...(title.targets.count + 1) {
+        for _ in 0...(title.targets.count + 2) {
             let candidate = lease.candidate
             guard let target = title.target(for: candidate) else { break }
-            switch await services.upstream.open(target, range: range, head: head, clientUserAgent: clientUserAgent) {
+            if target.socketLimit == .strict || services.sockets.isStrict(lease.slotID) {
+                let failure: FailoverReason
+                switch await strictResponse(target, range: range, head: head, lease: lease, flowing: flowing, clientUserAgent: clientUserAgent) {
+                case .response(let response, let bodyOwnsLease):
+                    handedOff = bodyOwnsLease
+                    return response
+                case .failed(let reason): failure = reason
+                case .moved: failure = .connectError
+                }
+                lastFailure = "\(candidate.accountName): \(failure)"
+                do { _ = try lease.failover(reason: failure) } catch {
+                    return .text("every provider account failed for this \(kindName) (last: \(lastFailure))", status: .badGateway)
+                }
+                continue
+            }
+            services.sockets.ownSocketOpened(lease.slotID)
+            let opened = await services.upstream.open(target, range: range, head: head, clientUserAgent: clientUserAgent)
+            if case .failed = opened { services.sockets.ownSocketClosed(lease.slotID) }
+            switch opened {
             case .failed(let reason):
+                if await detectedStrict(reason, target: target, lease: lease) { continue }
                 lastFailure = "\(candidate.accountName): \(reason)"
                 do {
                     _ = try lease.failover(reason: reason)
@@ -74,6 +93,7 @@ struct StreamController: Sendable {
                 // A sibling request of this viewing may have moved the slot meanwhile: follow it, so one
                 // viewing never mixes two accounts' copies.
                 guard lease.headDelivered() else {
+                    services.sockets.ownSocketClosed(lease.slotID)
                     lastFailure = "\(candidate.accountName): slot moved by another request of this viewing"
                     do { _ = try lease.failover(reason: .connectError) } catch {
                         return .text("every provider account failed for this \(kindName) (last: \(lastFailure))", status: .badGateway)
@@ -81,6 +101,7 @@ struct StreamController: Sendable {
                     continue
                 }
                 if head {
+                    services.sockets.ownSocketClosed(lease.slotID)
                     return Self.headResponse(response, headViaGet: headViaGet, clientRange: range)
                 }
                 handedOff = true
@@ -139,8 +160,14 @@ struct StreamController: Sendable {
         let maxResumes = services.config.maxResumes
         let logger = services.logger
         let bytesCounter = services.metrics.upstreamBytesCounter(account: target.candidate.accountName)
+        let sockets = services.sockets
         let body = ResponseBody { writer in
-            defer { lease.release(); flowing.leave() }
+            var ownSocket = true
+            defer {
+                if ownSocket { sockets.ownSocketClosed(lease.slotID) }
+                lease.release()
+                flowing.leave()
+            }
             var delivered: Int64 = 0
             // Bytes not yet added to the slot and the metric: both take a lock, so they are told every
             // `reportEvery` bytes (a few times a second for a film) instead of for each chunk.
@@ -149,12 +176,26 @@ struct StreamController: Sendable {
                 lease.addBytes(unreported)
                 bytesCounter.increment(by: unreported)
             }
-            var chunks = upstream.body.makeAsyncIterator()
+            var chunks: HTTPClientResponse.Body.AsyncIterator? = upstream.body.makeAsyncIterator()
             var resumes = 0
             while true {
+                if let expected, delivered < expected, sockets.isStrict(lease.slotID) {
+                    // Detection made this viewing strict: give up this socket, go on over the viewing's one.
+                    chunks = nil
+                    sockets.ownSocketClosed(lease.slotID)
+                    ownSocket = false
+                    let socket = await sockets.socket(slotID: lease.slotID, target: target)
+                    let reader = StrictReader(socket: socket, clientUserAgent: nil)
+                    defer { reader.leave() }
+                    try await reader.stream((firstByte + delivered)...(firstByte + expected - 1), pending: nil, maxResumes: maxResumes) { bytes in
+                        try await writer.write(bytes)
+                        unreported += bytes.readableBytes
+                    }
+                    break
+                }
                 let chunk: ByteBuffer?
                 do {
-                    chunk = try await chunks.next()
+                    chunk = try await chunks?.next()
                 } catch {
                     chunk = nil
                     logger.info("[slots] \(target.candidate.accountName) dropped after \(delivered) bytes: \(Redaction.url(String(describing: error)))")

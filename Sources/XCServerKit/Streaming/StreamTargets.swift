@@ -13,6 +13,7 @@ struct StreamTarget: Sendable {
     /// The entry (variant) this copy serves: its public id as the `all` view shows it, and its key.
     var entryPublicID: Int64 = 0
     var variantKey: String = "|"
+    var socketLimit: SocketLimit = .default
 
     /// `{base}/movie/{user}/{pass}/{stream_id}.{ext}`, credentials percent-encoded as path segments.
     var url: String {
@@ -47,7 +48,7 @@ struct StreamTitle: Sendable {
                                          variantRank: row.variantRank),
                 baseURL: row.baseURL, username: row.username, password: row.password, userAgent: row.userAgent,
                 streamID: row.streamID, containerExtension: row.containerExtension, kind: kind,
-                entryPublicID: row.entryPublicID, variantKey: row.variantKey)
+                entryPublicID: row.entryPublicID, variantKey: row.variantKey, socketLimit: row.socketLimit)
         })
     }
 }

@@ -15,13 +15,14 @@ struct Upstream: Sendable {
 
     /// The client for streams: bounded redirects (providers send players to a load-balancer node), no
     /// decompression (bytes pass through untouched), a read timeout for a provider that stops sending,
-    /// and no per-host connection cap of its own: the slot core decides how many streams run.
-    static func makeClient(readBudget: StreamReadBudget) -> HTTPClient {
+    /// and no per-host connection cap of its own: the slot core decides how many streams run. A viewing's own
+    /// socket on a strict account (`ViewingSocket`) is a client of one connection, kept alive between its chunks.
+    static func makeClient(readBudget: StreamReadBudget, connectionsPerHost: Int = 1024) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 5, allowCycles: false),
             timeout: .init(connect: .seconds(5), read: .seconds(30)),
             decompression: .disabled)
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         // A refused connection fails at once: the next account is the retry, and a viewer should not
         // wait out the connect timeout on a panel that is down.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -61,6 +62,9 @@ struct Upstream: Sendable {
         request.method = method
         if let range { request.headers.add(name: "Range", value: range.header) }
         request.headers.add(name: "User-Agent", value: target.userAgent ?? clientUserAgent ?? "xcserver")
+        // The socket closes with the response (docs/sockets.md): left idle in the pool, a provider that
+        // counts sockets would count it against the next viewing.
+        request.headers.add(name: "Connection", value: "close")
         do {
             let response = try await http.execute(request, timeout: openTimeout)
             if Self.isRefusal(response.status.code) {

@@ -1,0 +1,82 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// The upstream sockets of viewings, by slot (docs/sockets.md): the `ViewingSocket` of each viewing on a strict
+/// account, and for viewings on tolerant accounts how many of their requests hold a socket of their own (what
+/// detection needs to know). A socket closes when its slot ends: before a new viewing gets one (zapping
+/// included) and on the slot sweeper's tick.
+final class ViewingSockets: Sendable {
+    private struct Entry {
+        var socket: ViewingSocket?
+        /// Requests of the viewing streaming on sockets of their own (tolerant account).
+        var ownSockets = 0
+        /// Detection switched this viewing to one socket.
+        var strict = false
+    }
+
+    private let slots: any SlotCore
+    private let readBudget: StreamReadBudget
+    private let openTimeout: TimeAmount
+    private let logger: Logger
+    private let entries = Mutex<[Int64: Entry]>([:])
+
+    init(slots: any SlotCore, readBudget: StreamReadBudget, openTimeout: TimeAmount, logger: Logger) {
+        self.slots = slots
+        self.readBudget = readBudget
+        self.openTimeout = openTimeout
+        self.logger = logger
+    }
+
+    /// The viewing's socket toward `target`, opened on first use. Before a new one, the sockets of slots that
+    /// ended are closed, so an account never holds the socket of a zapped or expired viewing next to a new one.
+    func socket(slotID: Int64, target: StreamTarget) async -> ViewingSocket {
+        if let socket = entries.withLock({ $0[slotID]?.socket }), socket.target.candidate.relationID == target.candidate.relationID {
+            return socket
+        }
+        await closeEnded()
+        let fresh = ViewingSocket(slotID: slotID, target: target, readBudget: readBudget, openTimeout: openTimeout, logger: logger)
+        let (socket, replaced) = entries.withLock { e -> (ViewingSocket, ViewingSocket?) in
+            if let existing = e[slotID]?.socket, existing.target.candidate.relationID == target.candidate.relationID {
+                return (existing, fresh)
+            }
+            let old = e[slotID]?.socket
+            e[slotID, default: Entry()].socket = fresh
+            return (fresh, old)
+        }
+        await replaced?.close()
+        return socket
+    }
+
+    /// Closes the sockets of slots that are no longer live. Called by the slot sweeper once a second too.
+    func closeEnded() async {
+        let live = Set(await slots.snapshot().slots.map(\.id))
+        let ended: [ViewingSocket] = entries.withLock { e in
+            let gone = e.keys.filter { !live.contains($0) && e[$0]!.ownSockets <= 0 }
+            return gone.compactMap { e.removeValue(forKey: $0)?.socket }
+        }
+        for socket in ended { await socket.close() }
+    }
+
+    // MARK: detection (tolerant accounts)
+
+    func ownSocketOpened(_ slotID: Int64) { entries.withLock { $0[slotID, default: Entry()].ownSockets += 1 } }
+
+    func ownSocketClosed(_ slotID: Int64) { entries.withLock { $0[slotID]?.ownSockets -= 1 } }
+
+    /// True when another request of the viewing streams on a socket of its own right now.
+    func hasOwnSockets(_ slotID: Int64) -> Bool { entries.withLock { ($0[slotID]?.ownSockets ?? 0) > 0 } }
+
+    /// From now on this viewing uses one socket; its requests on sockets of their own move onto it.
+    func makeStrict(_ slotID: Int64) { entries.withLock { $0[slotID, default: Entry()].strict = true } }
+
+    func isStrict(_ slotID: Int64) -> Bool { entries.withLock { $0[slotID]?.strict ?? false } }
+
+    // MARK: observability
+
+    /// Viewing sockets open now, and the bytes their probe caches hold.
+    var usage: (sockets: Int, cacheBytes: Int) {
+        let sockets = entries.withLock { $0.values.compactMap(\.socket) }
+        return (sockets.count, sockets.reduce(0) { $0 + $1.cacheBytes })
+    }
+}
