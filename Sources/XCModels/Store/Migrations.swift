@@ -16,6 +16,9 @@ enum Migrations {
             // Also drops disabled categories from titles' category_ids (earlier versions kept them).
             try Store.recomputePreferredRelations(db)
         }
+        migrator.registerMigration("i12-live") { db in
+            try db.execute(sql: LiveSchema.sql)
+        }
         return migrator
     }
 
