@@ -11,6 +11,7 @@ enum AdminAPI {
         UsersController(services: services).register(on: api)
         CategoriesController(services: services).register(on: api)
         CatalogController(services: services).register(on: api)
+        LiveChannelsController(services: services).register(on: api)
         // Behind the token like every /api route: the document is the API's, not a public page.
         api.get("openapi.json") { _, _ in
             Response.json(openAPIDocument, status: .ok)

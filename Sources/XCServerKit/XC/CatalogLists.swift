@@ -87,7 +87,7 @@ enum CatalogLists {
 
     /// Streams `[item, item, …]` page by page: `page(after, itemsSoFar, writer)` reads the page after
     /// that id, its items appended to the writer it is given.
-    private static func paged(
+    static func paged(
         page: @escaping @Sendable (Int64, Int, JSONWriter) async throws -> ListPage<JSONWriter>
     ) -> StreamedBody.Producer {
         { emit in

@@ -29,14 +29,16 @@ struct PlayerAPIController: Sendable {
         case .login:
             return .json(AuthAnswer.write(
                 user: user, activeConnections: await services.activeConnections(userID: user.id!),
-                server: ServerAddress.from(request, config: services.config)))
+                server: ServerAddress.from(request, config: services.config), timeZone: services.config.timeZone))
         case .vodCategories:
             return .json(try await CatalogLists.categories(kind: .movie, store: store, scope: scope))
         case .seriesCategories:
             return .json(try await CatalogLists.categories(kind: .series, store: store, scope: scope))
-        case .liveCategories, .liveStreams:
-            // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
-            return .json(Array("[]".utf8))
+        case .liveCategories:
+            return .json(try await CatalogLists.liveCategories(store: store, scope: scope))
+        case .liveStreams:
+            return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
+                                         producer: CatalogLists.liveStreams(store: store, categoryID: query.int("category_id"), scope: scope))
         case .vodStreams:
             return StreamedBody.response(for: request, contentType: "application/json; charset=utf-8",
                                          producer: CatalogLists.vodStreams(store: store, categoryID: query.int("category_id"), scope: scope))
@@ -48,7 +50,9 @@ struct PlayerAPIController: Sendable {
         case .seriesInfo:
             return try await seriesInfo(query, scope: scope)
         case .shortEPG, .simpleDataTable:
-            return .json(Array(#"{"epg_listings":[]}"#.utf8))
+            return .json(try await GuideAnswers.listings(
+                publicID: query.int("stream_id"), limit: query.int("limit").map { Int(clamping: $0) }, full: action == XCAction.simpleDataTable.rawValue,
+                store: store, scope: scope, zone: services.config.timeZone))
         case nil:
             services.logger.debug("[api] unknown action '\(action)' answered with []")
             return .json(Array("[]".utf8))
