@@ -26,12 +26,14 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Working directory (default: a temporary one).") var directory: String?
     @OptionGroup var streams: StreamBenchOptions
     @OptionGroup var load: LoadBenchOptions
+    @OptionGroup var live: LiveBenchOptions
 
     func run() async throws {
         let work = directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-bench-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(at: work) } }
+        if live.liveOnly { return try await LiveBench(options: live, work: work).run() }
         if !streams.streamsOnly && !load.loadOnly { try await runCatalog(work) }
         if !streams.streamsOnly && !streams.catalogOnly {
             try await LoadBench(movies: movies, series: series, episodesPerSeries: episodesPerSeries, options: load, work: work).run()

@@ -32,9 +32,7 @@ enum GuideImport {
             reader.feed(chunk) { item in
                 read += 1
                 switch window.keep(item) {
-                case .keep:
-                    batch.append(Programme(channel: item.channel, start: item.start, stop: item.stop, title: item.title,
-                                           description: item.description, lang: item.lang))
+                case .keep: batch.append(item)
                 case .outside: outside += 1
                 case .unlisted: unlisted += 1
                 }

@@ -9,24 +9,8 @@ import XCModels
 /// CDATA, and keeps only the unfinished tail of a chunk between calls. See docs/live.md for the
 /// measurement that chose it.
 public struct XMLTVReader {
-    /// A `<programme>` as read, times already in UTC seconds.
-    public struct Item: Sendable, Equatable {
-        public var channel: String
-        public var start: Int64
-        public var stop: Int64
-        public var title: String
-        public var description: String
-        public var lang: String
-
-        public init(channel: String, start: Int64, stop: Int64, title: String, description: String, lang: String) {
-            self.channel = channel
-            self.start = start
-            self.stop = stop
-            self.title = title
-            self.description = description
-            self.lang = lang
-        }
-    }
+    /// A `<programme>` as read, times already in UTC seconds, its channel id normalized.
+    public typealias Item = Programme
 
     private var pending: [UInt8] = []
     private var current: Item?

@@ -92,11 +92,7 @@ struct ChannelListImport {
     /// Marks what the provider no longer lists as stale, unless that would be more than
     /// `maxStaleFraction` of the live relations and `force` is off.
     mutating func finish(store: Store, force: Bool, maxStaleFraction: Double) async throws {
-        let live = known.values.filter { !$0.stale }.count
-        let vanished = known.filter { !$0.value.stale && !seen.contains($0.key) }.map(\.value.id)
-        if !vanished.isEmpty, !force, Double(vanished.count) > Double(live) * maxStaleFraction {
-            throw SyncFailure.staleGuard(kind: "live", wouldStale: vanished.count, live: live)
-        }
+        let vanished = try StaleGuard.vanished(known: known, seen: seen, kind: "live", force: force, maxStaleFraction: maxStaleFraction)
         try await store.finishChannelList(accountID: accountID, staleIDs: vanished, now: now)
         counts.stale = vanished.count
     }

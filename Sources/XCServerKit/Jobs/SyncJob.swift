@@ -86,7 +86,7 @@ public struct SyncJob: Sendable {
         var message: String
     }
 
-    static let kinds = ["categories", "movies", "series", "episodes"]
+    static let kinds = ["categories", "movies", "series", "live", "guide", "episodes"]
 
     public var id: Int
     var trigger: Trigger

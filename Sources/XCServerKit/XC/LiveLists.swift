@@ -5,17 +5,7 @@ import XCModels
 /// order (docs/live.md), streamed page by page like the film lists.
 extension CatalogLists {
     static func liveCategories(store: Store, scope: CatalogScope) async throws -> [UInt8] {
-        var json = JSONWriter(capacity: 4096)
-        json.beginArray()
-        for category in try await store.liveCategories(scope: scope) {
-            json.beginObject()
-            json.member("category_id", String(category.id))
-            json.member("category_name", category.name)
-            json.member("parent_id", 0)
-            json.endObject()
-        }
-        json.endArray()
-        return json.bytes
+        categoryList(try await store.liveCategories(scope: scope))
     }
 
     static func liveStreams(store: Store, categoryID: Int64?, scope: CatalogScope) -> StreamedBody.Producer {
