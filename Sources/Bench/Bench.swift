@@ -28,6 +28,7 @@ struct Bench: AsyncParsableCommand {
     @OptionGroup var load: LoadBenchOptions
     @Flag(help: "Only compare list sync without and with variant copies (interleaved, --runs rounds).") var variantSync = false
     @OptionGroup var sockets: SocketBenchOptions
+    @OptionGroup var live: LiveBenchOptions
 
     func run() async throws {
         let work = directory.map { URL(fileURLWithPath: $0) }
@@ -38,6 +39,7 @@ struct Bench: AsyncParsableCommand {
             return try await VariantSyncBench(movies: movies, series: series, runs: runs, work: work).run()
         }
         if sockets.socketsOnly { return try await SocketBench(options: sockets, work: work).run() }
+        if live.liveOnly { return try await LiveBench(options: live, work: work).run() }
         if !streams.streamsOnly && !load.loadOnly { try await runCatalog(work) }
         if !streams.streamsOnly && !streams.catalogOnly {
             try await LoadBench(movies: movies, series: series, episodesPerSeries: episodesPerSeries, options: load, work: work).run()

@@ -8,6 +8,8 @@
 public enum EmbeddedFixtures {
     /// Path relative to `fixtures/` -> the file's bytes.
     public static let files: [String: [UInt8]] = [
+        "alpha/get_live_categories.json": PackageResources.alpha_get_live_categories_json,
+        "alpha/get_live_streams.json": PackageResources.alpha_get_live_streams_json,
         "alpha/get_series.json": PackageResources.alpha_get_series_json,
         "alpha/get_series_categories.json": PackageResources.alpha_get_series_categories_json,
         "alpha/get_vod_categories.json": PackageResources.alpha_get_vod_categories_json,
@@ -17,6 +19,8 @@ public enum EmbeddedFixtures {
         "alpha/series_info/503.json": PackageResources.alpha_series_info_503_json,
         "alpha/vod_info/10001.json": PackageResources.alpha_vod_info_10001_json,
         "alpha/vod_info/10002.json": PackageResources.alpha_vod_info_10002_json,
+        "beta/get_live_categories.json": PackageResources.beta_get_live_categories_json,
+        "beta/get_live_streams.json": PackageResources.beta_get_live_streams_json,
         "beta/get_series.json": PackageResources.beta_get_series_json,
         "beta/get_series_categories.json": PackageResources.beta_get_series_categories_json,
         "beta/get_vod_categories.json": PackageResources.beta_get_vod_categories_json,

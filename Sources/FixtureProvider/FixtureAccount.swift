@@ -20,6 +20,8 @@ public struct FixtureAccount: Sendable {
     public var mediaFiles: [Int: String]
     /// What streams without a `mediaFiles` entry serve.
     public var media: FixtureMedia
+    /// The guide and catch-up this account serves (``FixtureLive``).
+    public var live = FixtureLive()
 
     public init(
         username: String,
@@ -94,7 +96,7 @@ extension FixtureAccount {
     /// media seed 0xA1FA, 2_000_000-byte files (or the playable samples). See fixtures/README.md.
     /// - Parameter fixtures: a `fixtures/` directory to read; nil = the copy compiled into the binary.
     public static func alpha(fixtures: URL? = nil, media: FixtureMedia = .generated) throws -> FixtureAccount {
-        FixtureAccount(
+        var account = FixtureAccount(
             username: "alpha",
             password: alphaPassword,
             maxConnections: 1,
@@ -103,12 +105,16 @@ extension FixtureAccount {
             mediaSize: 2_000_000,
             media: media
         )
+        // Guide times written at +01:00; catch-up START in Berlin time.
+        account.live.offsetMinutes = 60
+        account.live.timezone = "Europe/Berlin"
+        return account
     }
 
     /// The `fixtures/beta` account: user `beta`, password `beta-pass`, max_connections 2,
     /// media seed 0xBE7A, 1_800_000-byte files (beta's copies are other encodes: other bytes, other length).
     public static func beta(fixtures: URL? = nil, media: FixtureMedia = .generated) throws -> FixtureAccount {
-        FixtureAccount(
+        var account = FixtureAccount(
             username: "beta",
             password: betaPassword,
             maxConnections: 2,
@@ -117,6 +123,12 @@ extension FixtureAccount {
             mediaSize: 1_800_000,
             media: media
         )
+        // A gzip guide written at -05:00; catch-up START in New York time, after a PHP warning.
+        account.live.offsetMinutes = -300
+        account.live.gzip = true
+        account.live.timezone = "America/New_York"
+        account.live.timeshiftGarbage = Array("<br />\n<b>Warning</b>: session_start(): headers already sent<br />\n".utf8)
+        return account
     }
 
     private static func catalog(_ account: String, fixtures: URL?) throws -> FixtureCatalog {

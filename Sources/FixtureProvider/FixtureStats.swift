@@ -11,6 +11,8 @@ public struct FixtureStreamRequest: Sendable, Equatable {
     public var status: Int
     /// True when the request came through the `/lb/<token>/` redirect target.
     public var viaLoadBalancer: Bool
+    /// The START a catch-up request asked for (`kind` `timeshift`), as sent.
+    public var timeshiftStart: String?
 
     public init(method: String, kind: String, streamID: Int?, range: String?, userAgent: String?, status: Int, viaLoadBalancer: Bool) {
         self.method = method

@@ -23,6 +23,12 @@ struct ProviderResponder: HTTPResponder {
         case "player_api.php" where segments.count == 1:
             var request = request
             return try await api(&request)
+        case "xmltv.php" where segments.count == 1:
+            return guide(request)
+        case "timeshift":
+            return timeshift(request, segments: Array(segments.dropFirst()))
+        case "streaming" where segments.count == 2 && segments.last == "timeshift.php":
+            return timeshift(request, segments: [])
         case "movie", "series":
             return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false, channel: context.channel)
         case "lb":
@@ -129,7 +135,7 @@ struct ProviderResponder: HTTPResponder {
                 "https_port": "",
                 "server_protocol": "http",
                 "rtmp_port": "",
-                "timezone": "UTC",
+                "timezone": account.live.timezone,
                 "timestamp_now": Int(now.timeIntervalSince1970),
                 "time_now": fixedTime,
                 "process": true,

@@ -10,6 +10,8 @@ public struct SyncOptions: Sendable {
     public var prune = false
     /// Fetch episodes (`get_series_info`) of new and changed series.
     public var episodes = true
+    /// Fetch each account's guide (`xmltv.php`) after its live list.
+    public var guide = true
     /// The stale guard: refuse to stale more than this fraction of an account's live titles of a kind.
     public var maxStaleFraction = 0.5
     public var batchSize = 2000
@@ -139,6 +141,8 @@ public final class SyncEngine: Sendable {
             report.kinds["series"] = try await timed {
                 try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options, tracker: tracker)
             }
+            try Task.checkCancellation()
+            try await syncLive(client, options: options, categories: &categories, report: &report, tracker: tracker)
             if options.episodes {
                 try Task.checkCancellation()
                 tracker.phase(.episodes)
@@ -161,14 +165,14 @@ public final class SyncEngine: Sendable {
         return report
     }
 
-    private func timed(_ step: () async throws -> SyncCounts) async throws -> SyncCounts {
+    func timed(_ step: () async throws -> SyncCounts) async throws -> SyncCounts {
         let started = ContinuousClock.now
         var counts = try await step()
         counts.seconds = started.duration(to: .now).inSeconds
         return counts
     }
 
-    private func importCategories(
+    func importCategories(
         _ client: ProviderClient, action: String, kind: CatalogKind, counts: inout SyncCounts, tracker: SyncProgressTracker
     ) async throws -> CategoryImport.Result {
         let started = ContinuousClock.now

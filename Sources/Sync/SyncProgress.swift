@@ -3,7 +3,7 @@ import Synchronization
 
 /// The steps of one account's sync, in order.
 public enum SyncPhase: String, Sendable, Codable, CaseIterable {
-    case categories, movies, series, episodes
+    case categories, movies, series, live, guide, episodes
 }
 
 /// What a running sync reports as it goes (``SyncEngine/run(accounts:options:progress:)``).

@@ -12,6 +12,8 @@ enum CategoryImport {
         var map: [String: Int64]
         var disabled: Set<String>
         var counts: SyncCounts
+        /// The provider's category ids in the order it listed them.
+        var order: [String] = []
     }
 
     /// The categories in `raws` (skipping what is not one), with a name for every category.
@@ -40,6 +42,6 @@ enum CategoryImport {
         counts.added += outcome.added
         counts.updated += outcome.updated
         counts.unchanged += outcome.unchanged
-        return Result(map: outcome.map, disabled: outcome.disabled, counts: counts)
+        return Result(map: outcome.map, disabled: outcome.disabled, counts: counts, order: categories.map(\.providerID))
     }
 }

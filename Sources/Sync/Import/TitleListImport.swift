@@ -84,12 +84,23 @@ struct TitleListImport<Item: ListItem> {
     /// Marks what the provider no longer lists as stale, unless that would be more than
     /// `maxStaleFraction` of the live relations (a truncated or empty answer) and `force` is off.
     mutating func finish(store: Store, force: Bool, maxStaleFraction: Double) async throws {
+        let vanished = try StaleGuard.vanished(known: known, seen: seen, kind: Item.reportKey, force: force, maxStaleFraction: maxStaleFraction)
+        try await store.finishTitleList(kind: Item.kind, accountID: accountID, staleIDs: vanished, now: now)
+        counts.stale = vanished.count
+    }
+}
+
+/// The stale guard of every list kind (titles, channels).
+enum StaleGuard {
+    /// The live relations of `known` the provider no longer lists (`seen`): what a finished list marks
+    /// stale. Throws the stale guard's refusal when that is more than `maxStaleFraction` of the live
+    /// ones (a truncated or empty answer) and `force` is off. Shared by every list kind.
+    static func vanished(known: [Int: KnownRelation], seen: Set<Int>, kind: String, force: Bool, maxStaleFraction: Double) throws -> [Int64] {
         let live = known.values.filter { !$0.stale }.count
         let vanished = known.filter { !$0.value.stale && !seen.contains($0.key) }.map(\.value.id)
         if !vanished.isEmpty, !force, Double(vanished.count) > Double(live) * maxStaleFraction {
-            throw SyncFailure.staleGuard(kind: Item.reportKey, wouldStale: vanished.count, live: live)
+            throw SyncFailure.staleGuard(kind: kind, wouldStale: vanished.count, live: live)
         }
-        try await store.finishTitleList(kind: Item.kind, accountID: accountID, staleIDs: vanished, now: now)
-        counts.stale = vanished.count
+        return vanished
     }
 }

@@ -99,7 +99,7 @@ public struct ProviderClient: Sendable {
         value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
 
-    private func request(_ url: String) -> HTTPClientRequest {
+    func request(_ url: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: account.userAgent ?? "xcserver")
         request.headers.add(name: "Accept", value: "application/json")
@@ -160,7 +160,7 @@ public struct ProviderClient: Sendable {
 
     /// Sends a request and waits for the answer's head, turning transport errors into `ProviderError`s
     /// that name the address or the call and the time waited.
-    private func send(_ request: HTTPClientRequest, action: String, timeout: Duration) async throws -> HTTPClientResponse {
+    func send(_ request: HTTPClientRequest, action: String, timeout: Duration) async throws -> HTTPClientResponse {
         let started = ContinuousClock.now
         do {
             return try await http.execute(request, deadline: .now() + .nanoseconds(Int64(timeout.inSeconds * 1e9)))
@@ -180,7 +180,7 @@ public struct ProviderClient: Sendable {
         }
     }
 
-    private static func bodyFailure(_ error: any Error, action: String, since lastBytes: ContinuousClock.Instant) -> ProviderError {
+    static func bodyFailure(_ error: any Error, action: String, since lastBytes: ContinuousClock.Instant) -> ProviderError {
         if let error = error as? HTTPClientError, error == .readTimeout {
             return .stalled(action: action, waited: lastBytes.duration(to: .now))
         }

@@ -23,6 +23,9 @@ enum Migrations {
             // docs/sockets.md: 'tolerant' (one upstream socket per client request) or 'strict' (one per viewing).
             try db.execute(sql: "ALTER TABLE account ADD COLUMN socket_limit TEXT NOT NULL DEFAULT 'tolerant'")
         }
+        migrator.registerMigration("i12-live") { db in
+            try db.execute(sql: LiveSchema.sql)
+        }
         return migrator
     }
 

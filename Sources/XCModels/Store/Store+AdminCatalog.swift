@@ -214,19 +214,19 @@ public struct AdminCatalogPage: Sendable, Encodable, Equatable {
 extension Store {
     // MARK: Categories
 
-    /// Merged categories of one kind (or of movies and series when nil), by kind then name. The counts
+    /// Merged categories of one kind (or of every kind when nil), by kind then name. The counts
     /// are the ones `recomputeCategoryCounts` keeps, so this reads categories, not titles.
     public func adminCategories(kind: CatalogKind?, id: Int64? = nil) async throws -> [AdminCategory] {
         try await pool.read { db in
             let categories = try Row.fetchAll(db, sql: """
                 SELECT id, kind, name, titles FROM category
-                WHERE kind IN ('movie', 'series') AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR id = ?2)
+                WHERE kind IN ('movie', 'series', 'live') AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR id = ?2)
                 ORDER BY kind, name, id
                 """, arguments: [kind?.rawValue, id])
             let links = try Row.fetchAll(db, sql: """
                 SELECT ac.category_id, a.id, a.name, ac.provider_category_id, ac.enabled, ac.titles
                 FROM account_category ac JOIN account a ON a.id = ac.account_id
-                WHERE ac.kind IN ('movie', 'series') AND (?1 IS NULL OR ac.kind = ?1) AND (?2 IS NULL OR ac.category_id = ?2)
+                WHERE ac.kind IN ('movie', 'series', 'live') AND (?1 IS NULL OR ac.kind = ?1) AND (?2 IS NULL OR ac.category_id = ?2)
                 ORDER BY \(AdmissionOrder.sql()), ac.provider_category_id
                 """, arguments: [kind?.rawValue, id])
             var byCategory: [Int64: [AdminCategory.AccountLink]] = [:]
@@ -372,7 +372,7 @@ extension Store {
             firstSeen: row[9], lastSeen: row[10], stale: row[11], staleSince: row[12], served: row[13] ?? false)
     }
 
-    private static func ids(_ json: String) -> [Int64] {
+    static func ids(_ json: String) -> [Int64] {
         (try? JSONDecoder().decode([Int64].self, from: Data(json.utf8))) ?? []
     }
 }

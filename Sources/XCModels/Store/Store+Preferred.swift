@@ -33,6 +33,7 @@ extension Store {
         }
         try recomputePreferredEpisodes(db, seriesID: nil)
         try recomputeCategoryCounts(db)
+        try recomputePreferredChannels(db)
     }
 
     /// `category.titles` (served titles clients find in it) and `account_category.titles` (titles the

@@ -125,6 +125,7 @@ extension Store {
             try db.execute(sql: "DELETE FROM movie WHERE NOT EXISTS (SELECT 1 FROM movie_relation r WHERE r.movie_id = movie.id)")
             try db.execute(sql: "DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM series_relation r WHERE r.series_id = series.id)")
             try db.execute(sql: "DELETE FROM episode WHERE NOT EXISTS (SELECT 1 FROM episode_relation r WHERE r.episode_id = episode.id)")
+            deleted += try Self.pruneStaleChannels(db, since: cutoff)
             try Self.recomputePreferredRelations(db)
             return deleted
         }

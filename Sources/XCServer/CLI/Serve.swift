@@ -38,12 +38,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Sync every account this often: 24h, 30m, 90s, 7d; 0 turns it off. Counted from the last full sync.")
     var syncInterval: String = "24h"
 
+    @Option(help: "Fetch every account's guide (xmltv.php) this often: 12h, 6h; 0: only with syncs. Counted per account.")
+    var epgInterval: String = "12h"
+
+    @Option(help: "The server's time zone (Europe/Paris): guide times and catch-up start times clients send are in it.")
+    var timezone: String = "UTC"
+
     func validate() throws {
         try OptionChecks.port(port, "--port")
         try OptionChecks.port(publicPort, "--public-port")
         try OptionChecks.nonNegative(grace, "--grace", zeroMeans: "ends a viewing with its last request")
         try OptionChecks.nonNegative(liveLinger, "--live-linger", zeroMeans: "closes a channel with its last viewer")
         do { _ = try DurationText.parse(syncInterval) } catch { throw ValidationError("--sync-interval: \(error)") }
+        do { _ = try DurationText.parse(epgInterval) } catch { throw ValidationError("--epg-interval: \(error)") }
+        guard TimeZone(identifier: timezone) != nil else {
+            throw ValidationError("--timezone: '\(timezone)' is not a time zone; use a name such as Europe/Paris or UTC")
+        }
     }
 
     func run() async throws {
@@ -62,8 +72,10 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
-                                  grace: .milliseconds(Int64(grace * 1000)), liveLinger: .milliseconds(Int64(liveLinger * 1000)), trustedProxies: Set(trustedProxies), adminToken: token,
-                                  syncInterval: try DurationText.parse(syncInterval))
+                                  grace: .milliseconds(Int64(grace * 1000)), liveLinger: .milliseconds(Int64(liveLinger * 1000)),
+                                  trustedProxies: Set(trustedProxies), adminToken: token,
+                                  syncInterval: try DurationText.parse(syncInterval), epgInterval: try DurationText.parse(epgInterval),
+                                  timeZone: TimeZone(identifier: timezone)!)
         await Self.warnIfEmpty(store, logger: logger)
         let services = AppServices(config: config, store: store, logger: logger)
         try await Listen.run(services) { [host] bound in

@@ -12,6 +12,7 @@ enum AdminAPI {
         CategoriesController(services: services).register(on: api)
         CatalogController(services: services).register(on: api)
         EventsController(services: services).register(on: api)
+        LiveChannelsController(services: services).register(on: api)
         // Behind the token like every /api route: the document is the API's, not a public page.
         api.get("openapi.json") { _, _ in
             Response.json(openAPIDocument, status: .ok)

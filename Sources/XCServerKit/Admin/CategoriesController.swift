@@ -4,7 +4,7 @@ import XCModels
 
 /// Merged categories (accounts' categories of one kind with the same name are one category):
 ///
-/// - `GET /api/categories?kind=movie|series` (both kinds when `kind` is left out) →
+/// - `GET /api/categories?kind=movie|series|live` (every kind when `kind` is left out) →
 ///   `{"categories": [Category]}` by kind then name.
 /// - `GET /api/categories/{id}` → `{"category": Category}`.
 /// - `PATCH /api/categories/{id}/accounts/{account_id}` `{"enabled": false}` → `{"category": Category}`.
@@ -40,7 +40,8 @@ struct CategoriesController: Sendable {
             case nil, "": kind = nil
             case "movie": kind = .movie
             case "series": kind = .series
-            case let other?: throw APIError.invalid("kind", "must be movie or series, got '\(other)'")
+            case "live": kind = .live
+            case let other?: throw APIError.invalid("kind", "must be movie, series or live, got '\(other)'")
             }
             return try AdminJSON.response(Many(categories: try await services.store.adminCategories(kind: kind)))
         }

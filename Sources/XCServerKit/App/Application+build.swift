@@ -12,7 +12,8 @@ func buildApplication(
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "xcserver"),
         services: [SlotSweeper(slots: services.slots, sockets: services.sockets),
-                   SyncScheduler(jobs: services.jobs, interval: services.config.syncInterval, logger: services.logger)],
+                   SyncScheduler(jobs: services.jobs, interval: services.config.syncInterval, logger: services.logger),
+                   GuideScheduler(sync: services.sync, interval: services.config.epgInterval, logger: services.logger)],
         onServerRunning: onServerRunning,
         logger: services.logger
     )
@@ -27,6 +28,7 @@ func buildRouter(services: AppServices) -> Router<XCRequestContext> {
     PlayerAPIController(services: services).register(on: router)
     PlaylistController(services: services).register(on: router)
     StreamController(services: services).register(on: router)
+    CatchUpController(services: services).register(on: router)
     AdminAPI.register(on: router, services: services)
     AdminPage.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Sync
 import XCModels
@@ -16,7 +17,8 @@ extension AppServices {
 extension ServerConfig {
     /// The options of `serve` (and `demo`); everything else keeps its default.
     public init(host: String, port: Int, publicHost: String? = nil, publicPort: Int? = nil, grace: Duration = .seconds(10),
-                liveLinger: Duration = .seconds(3), trustedProxies: Set<String> = [], adminToken: String?, syncInterval: Duration? = nil) {
+                liveLinger: Duration = .seconds(3), trustedProxies: Set<String> = [], adminToken: String?, syncInterval: Duration? = nil,
+                epgInterval: Duration? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.init()
         self.host = host
         self.port = port
@@ -27,5 +29,7 @@ extension ServerConfig {
         self.trustedProxies = trustedProxies
         self.adminToken = adminToken
         self.syncInterval = syncInterval
+        self.epgInterval = epgInterval
+        self.timeZone = timeZone
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `serve` was asked to run.
 public struct ServerConfig: Sendable {
     var host = "0.0.0.0"
@@ -31,4 +33,9 @@ public struct ServerConfig: Sendable {
     var adminToken: String?
     /// How often `serve` syncs every account (`--sync-interval`); nil or zero: never on its own.
     var syncInterval: Duration?
+    /// The zone of `server_info.timezone`, the guide's `start`/`end` texts and catch-up START times
+    /// clients send (`--timezone`).
+    var timeZone = TimeZone(identifier: "UTC")!
+    /// How often `serve` fetches every account's guide (`--epg-interval`); nil or zero: only with syncs.
+    var epgInterval: Duration?
 }

@@ -4,7 +4,7 @@ import Sync
 /// One sync run as `GET /api/sync/jobs/{id}` and the CLI's progress line show it.
 public struct SyncJob: Sendable {
     public enum Phase: String, Sendable, Codable {
-        case queued, categories, movies, series, episodes, finishing, done, failed, cancelled
+        case queued, categories, movies, series, live, guide, episodes, finishing, done, failed, cancelled
 
         public var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
     }
@@ -86,7 +86,7 @@ public struct SyncJob: Sendable {
         var message: String
     }
 
-    static let kinds = ["categories", "movies", "series", "episodes"]
+    static let kinds = ["categories", "movies", "series", "live", "guide", "episodes"]
 
     public var id: Int
     var trigger: Trigger
@@ -175,7 +175,7 @@ public struct SyncJob: Sendable {
         guard !phase.isFinal, let name = currentAccount, let account = accounts.first(where: { $0.name == name }) else {
             return phase == .finishing ? "finishing" : phase.rawValue
         }
-        guard let kind = [Phase.categories, .movies, .series, .episodes].contains(account.phase) ? account.phase.rawValue : nil,
+        guard let kind = [Phase.categories, .movies, .series, .live, .guide, .episodes].contains(account.phase) ? account.phase.rawValue : nil,
               let figures = account.progress[kind] else {
             return "\(name): \(account.phase.rawValue)"
         }

@@ -29,6 +29,17 @@ struct StreamController: Sendable {
         guard let login = try await services.authenticate(username: path.username, password: path.password).login else {
             return .text("wrong username or password", status: .unauthorized)
         }
+        let kindName = path.kind == .movie ? "movie" : "episode"
+        guard let title = try await StreamTitle.lookup(kind: path.kind, publicID: path.id, store: services.store, scope: CatalogScope(login)) else {
+            return .text("no \(kindName) with id \(path.id)", status: .notFound)
+        }
+        return try await serve(request, context, head: head, login: login, title: title, kind: path.kind, kindName: kindName)
+    }
+
+    /// Streams `title` to `login` through the slot core (also what catch-up recordings use).
+    func serve(
+        _ request: Request, _ context: XCRequestContext, head: Bool, login: Login, title: StreamTitle, kind: ContentKind, kindName: String
+    ) async throws -> Response {
         var range: ByteRange?
         if let header = request.headers[.range] {
             guard let parsed = ByteRange(header: header) else {
@@ -36,15 +47,10 @@ struct StreamController: Sendable {
             }
             range = parsed
         }
-        let kindName = path.kind == .movie ? "movie" : "episode"
-        let scope = CatalogScope(login)
         let user = login.user
-        guard let title = try await StreamTitle.lookup(kind: path.kind, publicID: path.id, store: services.store, scope: scope) else {
-            return .text("no \(kindName) with id \(path.id)", status: .notFound)
-        }
         let clientIP = ClientAddress(trustedProxies: services.config.trustedProxies)
             .resolve(peer: context.clientIP, forwardedFor: request.headers[values: Self.forwardedFor].joined(separator: ","))
-        let key = ViewerKey(userID: user.id!, clientIP: clientIP, kind: path.kind, contentID: title.contentID)
+        let key = ViewerKey(userID: user.id!, clientIP: clientIP, kind: kind, contentID: title.contentID)
         let lease: SlotLease
         do {
             lease = try await services.slots.acquire(SlotRequest(
@@ -150,11 +156,15 @@ struct StreamController: Sendable {
     static let reportEvery = 1 << 20
 
     func streamResponse(_ upstream: HTTPClientResponse, target: StreamTarget, lease: SlotLease, flowing: StreamReadBudget.Entry) -> Response {
-        let headers = Self.passThroughHeaders(upstream)
+        var headers = Self.passThroughHeaders(upstream)
         let status = HTTPResponse.Status(code: Int(upstream.status.code))
         let expected = headers[.contentLength].flatMap { Int64($0) }
         let contentRange = headers[.contentRange].flatMap(ContentRange.init(header:))
         let firstByte = contentRange?.first ?? 0
+        // A catch-up answer from its first byte may start with a provider's PHP warning: skipped, so the
+        // length is no longer known in advance.
+        let skipsGarbage = target.skipsLeadingGarbage && firstByte == 0
+        if skipsGarbage { headers[.contentLength] = nil }
         let total = contentRange?.total ?? (status == .ok ? expected : nil)
         let upstreamClient = services.upstream
         let maxResumes = services.config.maxResumes
@@ -178,6 +188,7 @@ struct StreamController: Sendable {
             }
             var chunks: HTTPClientResponse.Body.AsyncIterator? = upstream.body.makeAsyncIterator()
             var resumes = 0
+            var skipper = skipsGarbage ? TSSyncSkipper() : nil
             while true {
                 if let expected, delivered < expected, sockets.isStrict(lease.slotID) {
                     // Detection made this viewing strict: give up this socket, go on over the viewing's one.
@@ -201,7 +212,11 @@ struct StreamController: Sendable {
                     logger.info("[slots] \(target.candidate.accountName) dropped after \(delivered) bytes: \(Redaction.url(String(describing: error)))")
                 }
                 if let chunk {
-                    try await writer.write(chunk)
+                    if skipper == nil || skipper!.synced {
+                        try await writer.write(chunk)
+                    } else if let out = skipper?.feed(chunk), out.readableBytes > 0 {
+                        try await writer.write(out)
+                    }
                     delivered += Int64(chunk.readableBytes)
                     unreported += chunk.readableBytes
                     if unreported >= Self.reportEvery {
@@ -230,6 +245,7 @@ struct StreamController: Sendable {
                 logger.info("[slots] resumed \(target.candidate.accountName) at byte \(firstByte + delivered) (resume \(resumes))")
                 chunks = response.body.makeAsyncIterator()
             }
+            if var skipper, !skipper.synced { try await writer.write(skipper.finish()) }
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)

@@ -14,10 +14,14 @@ struct StreamTarget: Sendable {
     var entryPublicID: Int64 = 0
     var variantKey: String = "|"
     var socketLimit: SocketLimit = .default
+    /// The upstream path when it is not the film/episode one (a catch-up recording's `/timeshift/…`).
+    var upstreamPath: String? = nil
+    /// Skip what precedes the first TS packet (catch-up answers; see `TSSyncSkipper`).
+    var skipsLeadingGarbage = false
 
     /// `{base}/movie/{user}/{pass}/{stream_id}.{ext}`, credentials percent-encoded as path segments.
     var url: String {
-        baseURL + StreamPath(kind: kind, username: username, password: password, id: Int64(streamID), ext: containerExtension).path
+        baseURL + (upstreamPath ?? StreamPath(kind: kind, username: username, password: password, id: Int64(streamID), ext: containerExtension).path)
     }
 }
 

@@ -8,7 +8,8 @@ enum AuthAnswer {
     /// "wrong credentials" (an HTTP error would read as "server down").
     static let rejected: [UInt8] = Array(#"{"user_info":{"auth":0}}"#.utf8)
 
-    static func write(user: User, activeConnections: Int, server: ServerAddress, now: Date = Date()) -> [UInt8] {
+    static func write(user: User, activeConnections: Int, server: ServerAddress, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                      now: Date = Date()) -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.beginObject()
         json.key("user_info")
@@ -33,9 +34,9 @@ enum AuthAnswer {
         json.member("https_port", "")
         json.member("server_protocol", "http")
         json.member("rtmp_port", "")
-        json.member("timezone", "UTC")
+        json.member("timezone", timeZone.identifier)
         json.member("timestamp_now", Int64(now.timeIntervalSince1970))
-        json.member("time_now", timeNow(now))
+        json.member("time_now", timeZone.secondsFromGMT() == 0 ? timeNow(now) : CivilTime.text(Int64(now.timeIntervalSince1970), in: timeZone))
         json.key("process")
         json.bool(true)
         json.endObject()

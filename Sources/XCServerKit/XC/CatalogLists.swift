@@ -10,9 +10,14 @@ enum CatalogLists {
 
     /// Only categories clients can see titles in: used by a served title of that kind.
     static func categories(kind: CatalogKind, store: Store, scope: CatalogScope) async throws -> [UInt8] {
+        categoryList(try await store.visibleCategories(kind: kind, scope: scope))
+    }
+
+    /// `[{"category_id", "category_name", "parent_id"}]` of `categories`, in their order.
+    static func categoryList(_ categories: [CategoryListRow]) -> [UInt8] {
         var json = JSONWriter(capacity: 4096)
         json.beginArray()
-        for category in try await store.visibleCategories(kind: kind, scope: scope) {
+        for category in categories {
             json.beginObject()
             json.member("category_id", String(category.id))
             json.member("category_name", category.name)
@@ -87,7 +92,7 @@ enum CatalogLists {
 
     /// Streams `[item, item, …]` page by page: `page(after, itemsSoFar, writer)` reads the page after
     /// that id, its items appended to the writer it is given.
-    private static func paged(
+    static func paged(
         page: @escaping @Sendable (Int64, Int, JSONWriter) async throws -> ListPage<JSONWriter>
     ) -> StreamedBody.Producer {
         { emit in

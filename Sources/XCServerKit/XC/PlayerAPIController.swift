@@ -32,7 +32,7 @@ struct PlayerAPIController: Sendable {
         case .login:
             return .json(AuthAnswer.write(
                 user: user, activeConnections: await services.activeConnections(userID: user.id!),
-                server: ServerAddress.from(request, config: services.config)))
+                server: ServerAddress.from(request, config: services.config), timeZone: services.config.timeZone))
         case .vodCategories:
             return try await cached.small(AnswerKey(.vodCategories)) {
                 try await CatalogLists.categories(kind: .movie, store: store, scope: scope)
@@ -41,9 +41,14 @@ struct PlayerAPIController: Sendable {
             return try await cached.small(AnswerKey(.seriesCategories)) {
                 try await CatalogLists.categories(kind: .series, store: store, scope: scope)
             }
-        case .liveCategories, .liveStreams:
-            // Live TV is not served yet; an empty list keeps TiviMate from refusing the account.
-            return .json(Array("[]".utf8))
+        case .liveCategories:
+            return try await cached.small(AnswerKey(.liveCategories)) {
+                try await CatalogLists.liveCategories(store: store, scope: scope)
+            }
+        case .liveStreams:
+            let category = query.int("category_id")
+            return cached.list(AnswerKey(.liveStreams, category), request: request,
+                               producer: CatalogLists.liveStreams(store: store, categoryID: category, scope: scope))
         case .vodStreams:
             let category = query.int("category_id")
             return cached.list(AnswerKey(.vodStreams, category), request: request,
@@ -57,7 +62,9 @@ struct PlayerAPIController: Sendable {
         case .seriesInfo:
             return try await seriesInfo(query, scope: scope, cached: cached)
         case .shortEPG, .simpleDataTable:
-            return .json(Array(#"{"epg_listings":[]}"#.utf8))
+            return .json(try await GuideAnswers.listings(
+                publicID: query.int("stream_id"), limit: query.int("limit").map { Int(clamping: $0) }, full: action == XCAction.simpleDataTable.rawValue,
+                store: store, scope: scope, zone: services.config.timeZone))
         case nil:
             services.logger.debug("[api] unknown action '\(action)' answered with []")
             return .json(Array("[]".utf8))

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
+import Sync
 import XCModels
 
-/// `get.php` (an m3u_plus playlist of every movie and episode) and `xmltv.php` (the guide, empty until
-/// live TV exists, but valid so clients that load it do not fail).
+/// `get.php` (an m3u_plus playlist of every channel, movie and episode) and `xmltv.php` (the guide of
+/// the channels the login may see; valid and empty when no guide is held).
 struct PlaylistController: Sendable {
     let services: AppServices
 
@@ -16,12 +17,11 @@ struct PlaylistController: Sendable {
 
     func guide(_ request: Request, _ context: XCRequestContext) async throws -> Response {
         let query = await XCQuery.from(request, context: context)
-        guard try await services.authenticate(username: query.username, password: query.password).login != nil else {
+        guard let login = try await services.authenticate(username: query.username, password: query.password).login else {
             return .text("wrong username or password", status: .unauthorized)
         }
-        let xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n" + #"<tv generator-info-name="xcserver"></tv>"# + "\n"
-        return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: xml)))
+        return StreamedBody.response(for: request, contentType: "application/xml; charset=utf-8",
+                                     producer: GuideAnswers.xmltv(store: services.store, scope: CatalogScope(login)))
     }
 
     func playlist(_ request: Request, _ context: XCRequestContext) async throws -> Response {
@@ -34,8 +34,16 @@ struct PlaylistController: Sendable {
         let credentials = "\(Self.pathEncode(user.username))/\(Self.pathEncode(user.password))"
         let store = services.store
         let scope = CatalogScope(login)
+        let liveExtension = query["output"] == "m3u8" || query["output"] == "hls" ? "m3u8" : "ts"
         return StreamedBody.response(for: request, contentType: "audio/x-mpegurl; charset=utf-8") { emit in
-            try await emit(Array("#EXTM3U\n".utf8))
+            let guide = "\(base)/xmltv.php?username=\(ProviderClient.percentEncode(user.username))&password=\(ProviderClient.percentEncode(user.password))"
+            try await emit(Array("#EXTM3U url-tvg=\"\(Self.attribute(guide))\" x-tvg-url=\"\(Self.attribute(guide))\"\n".utf8))
+            // Live channels first, in the served order (users zap by number).
+            try await Self.emitPaged(emit: emit) { after in
+                try await store.liveListPage(scope: scope, category: nil, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
+                    text += Self.liveEntry(row, url: "\(base)/live/\(credentials)/\(row.publicID).\(liveExtension)")
+                }
+            }
             try await Self.emitPaged(emit: emit) { after in
                 try await store.playlistMoviePage(scope: scope, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
                     text += Self.entry(name: row.name, logo: row.logo, group: row.group,
@@ -50,6 +58,14 @@ struct PlaylistController: Sendable {
                 }
             }
         }
+    }
+
+    /// A channel's `#EXTINF`, with its guide id and, for an archive channel, `catchup="xc"` and its days.
+    private static func liveEntry(_ row: LiveListRow, url: String) -> String {
+        var attributes = "tvg-id=\"\(attribute(row.epgChannelID))\" tvg-name=\"\(attribute(row.name))\" tvg-logo=\"\(attribute(row.streamIcon))\""
+        attributes += " group-title=\"\(attribute(row.group))\""
+        if row.tvArchive != 0 { attributes += " catchup=\"xc\" catchup-days=\"\(row.tvArchiveDuration)\"" }
+        return "#EXTINF:-1 \(attributes),\(row.name.replacingOccurrences(of: "\n", with: " "))\n\(url)\n"
     }
 
     private static func entry(name: String, logo: String, group: String, url: String) -> String {

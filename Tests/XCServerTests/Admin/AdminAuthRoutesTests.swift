@@ -50,6 +50,8 @@ import XCModels
         // Deletions last: they remove what the routes above use.
         Route(method: .DELETE, path: "/api/users/family", status: 204),
         Route(method: .DELETE, path: "/api/accounts/beta", status: 204),
+        Route(method: .GET, path: "/api/live/channels", status: 200),
+        Route(method: .GET, path: "/api/live/channels/3001", status: 200),
         // Last: a running job would refuse the deletions with 409.
         Route(method: .POST, path: "/api/sync", json: #"{"account":"alpha","episodes":false}"#, status: 202),
     ] }

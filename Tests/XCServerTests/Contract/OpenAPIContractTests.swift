@@ -200,6 +200,12 @@ import FixtureProvider
             let events = try await hit(.GET, "/api/events?seconds=0", nil, 200)
             #expect(events.text.contains("event: connections\ndata: {") && events.text.contains("event: jobs\ndata: {"), "\(events.text)")
             try await hit(.GET, "/api/events?seconds=-1", nil, 400)
+            let sports = try await env.categoryID(.live, "Sports")
+            try await hit(.GET, "/api/live/channels?category=\(sports)&q=sky&per_page=5", nil, 200)
+            try await hit(.GET, "/api/live/channels?per_page=0", nil, 400)
+            try await hit(.GET, "/api/live/channels/3001", nil, 200)
+            try await hit(.GET, "/api/live/channels/999", nil, 404)
+            try await hit(.GET, "/api/categories?kind=live", nil, 200)
 
             // Sync and prune, first with no job running.
             try await hit(.POST, "/api/vod/prune", #"{"stale_for_seconds":86400}"#, 200)

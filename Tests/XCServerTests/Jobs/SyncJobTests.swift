@@ -11,7 +11,7 @@ import XCModels
 /// Sync jobs over real HTTP against the fixture provider: lifecycle and progress, one sync per
 /// account, cancellation keeping what was committed, prune, and the errors of each route.
 @Suite struct SyncJobTests {
-    static let kinds = ["categories", "movies", "series", "episodes"]
+    static let kinds = ["categories", "movies", "series", "live", "guide", "episodes"]
     static let figures = ["done", "total", "added", "updated", "unchanged", "stale", "skipped"]
 
     @Test func aJobRunsToAFinalStateWithProgressThatOnlyGrows() async throws {
@@ -30,7 +30,7 @@ import XCModels
             #expect(job.member("ended_at") == .null)
 
             let states = try await env.pollJob(id) { SyncJob.Phase(rawValue: $0.jobPhase)?.isFinal ?? false }
-            let allowed: Set<String> = ["queued", "categories", "movies", "series", "episodes", "finishing", "done"]
+            let allowed: Set<String> = ["queued", "categories", "movies", "series", "live", "guide", "episodes", "finishing", "done"]
             #expect(states.allSatisfy { allowed.contains($0.jobPhase) }, "\(states.map(\.jobPhase))")
             #expect(states.contains { !["queued", "done"].contains($0.jobPhase) }, "polling saw the job at work")
             for (before, after) in zip(states, states.dropFirst()) {

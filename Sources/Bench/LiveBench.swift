@@ -1,0 +1,123 @@
+import ArgumentParser
+import AsyncHTTPClient
+import FixtureProvider
+import Foundation
+import Sync
+import XCModels
+
+struct LiveBenchOptions: ParsableArguments {
+    @Flag(help: "Run only the live TV benchmark (channels, guide, get_live_streams, xmltv.php, get_short_epg).")
+    var liveOnly = false
+    @Option(help: "Channels per account (three accounts).") var channels = 10_000
+    @Option(help: "Guide programmes in all (spread over the first account's channels).") var programmes = 1_000_000
+}
+
+/// Live TV at household-panel scale: three accounts of `channels` channels each (the same channels,
+/// so they merge), the first with a guide of about `programmes` programmes (~300 B each, ~300 MB).
+/// Measures the list sync, the guide import (its time, the sync child's peak RSS), `get_live_streams`
+/// of every channel, the whole `xmltv.php` (server RSS growth) and `get_short_epg` latency (p50/p99).
+struct LiveBench {
+    let options: LiveBenchOptions
+    let work: URL
+
+    static func liveList(channels: Int, offset: Int) -> [UInt8] {
+        var text = "["
+        for n in 0..<channels {
+            if n > 0 { text += "," }
+            let archive = n % 3 == 0 ? 1 : 0
+            text += #"{"num":\#(n + 1),"name":"UK: Channel \#(n) HD","stream_type":"live","stream_id":\#(offset + n + 1),"stream_icon":"","epg_channel_id":"ch\#(n).uk","added":"1700000000","is_adult":"0","category_id":"\#(n % 40 + 1)","custom_sid":"","tv_archive":\#(archive),"direct_source":"","tv_archive_duration":\#(archive * 3)}"#
+        }
+        return Array((text + "]").utf8)
+    }
+
+    static func categories() -> [UInt8] {
+        Array(("[" + (1...40).map { #"{"category_id":"\#($0)","category_name":"Live \#($0)","parent_id":0}"# }.joined(separator: ",") + "]").utf8)
+    }
+
+    func run() async throws {
+        let dbPath = work.appendingPathComponent("live-bench.sqlite").path
+        var accounts: [FixtureAccount] = []
+        for index in 0..<3 {
+            let catalog = try FixtureCatalog(lists: [
+                "get_vod_streams": Array("[]".utf8), "get_live_categories": Self.categories(),
+                "get_live_streams": Self.liveList(channels: options.channels, offset: index * 1_000_000),
+            ])
+            var account = FixtureAccount(username: "live\(index)", password: "p", maxConnections: 2, catalog: catalog)
+            account.live.extraChannels = []
+            if index == 0 {
+                // 13 days of programmes per channel: step chosen for the total asked.
+                let perChannel = max(1, options.programmes / options.channels)
+                account.live.step = max(60, Int64(13 * 86400 / perChannel))
+                account.live.descriptionPadding = 150
+            } else {
+                account.live.pastDays = 0
+                account.live.futureDays = 0
+            }
+            accounts.append(account)
+        }
+        let provider = try await FixtureProvider.start(accounts: accounts)
+        defer { Task { await provider.stop() } }
+        let store = try Store(path: dbPath)
+        for (index, account) in accounts.enumerated() {
+            try await store.addAccount(Account(name: account.username, baseURL: provider.baseURL, username: account.username,
+                                               password: "p", maxConnections: 2, priority: 10 - index))
+        }
+        try await store.addUser(User(username: "u", password: "p", maxConnections: 4))
+        let executable = try Bench.serverExecutable()
+        let common = ["--db", dbPath, "--log-level", "warning"]
+        print("live: \(options.channels) channels x 3 accounts, guide of ~\(options.programmes) programmes on the first")
+        let sync = try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
+        print(String(format: "live sync (lists of 3 accounts and the guide): %.2f s, peak RSS %@", sync.seconds, StreamBench.megabytes(sync.peakRSSKB)))
+        for name in ["live0"] {
+            let account = try await store.account(named: name)!
+            let started = ContinuousClock.now
+            let http = ProviderClient.makeHTTP()
+            let engine = SyncEngine(store: store, http: http, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0))
+            let counts = try await engine.syncGuide(account)
+            try await http.shutdown()
+            print(String(format: "guide import alone (in this process): %.2f s, %d programmes kept", started.duration(to: .now).inSeconds, counts.added))
+        }
+
+        let port = try await FixtureProvider.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--epg-interval", "0",
+                            "--admin-token", "bench"] + common
+        try server.run()
+        defer { Task { await StreamBench.stop(server) } }
+        try await StreamBench.waitForHealth(client: .shared, port: port)
+        let base = "http://127.0.0.1:\(port)"
+        var times: [Double] = []
+        var size = 0
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            size = try await Self.fetch(base + "/player_api.php?username=u&password=p&action=get_live_streams")
+            times.append(started.duration(to: .now).inSeconds)
+        }
+        times.sort()
+        print(String(format: "get_live_streams, %d channels, %.1f MB: median %.0f ms", options.channels, Double(size) / 1e6, times[2] * 1000))
+        let idle = Bench.status(pid: server.processIdentifier, field: "VmRSS")
+        let guideStarted = ContinuousClock.now
+        let guideSize = try await Self.fetch(base + "/xmltv.php?username=u&password=p")
+        let peak = Bench.status(pid: server.processIdentifier, field: "VmHWM")
+        print(String(format: "xmltv.php, whole guide %.0f MB: %.1f s, server RSS %@ before, peak %@ (growth %@)", Double(guideSize) / 1e6,
+                     guideStarted.duration(to: .now).inSeconds, StreamBench.megabytes(idle), StreamBench.megabytes(peak),
+                     StreamBench.megabytes(peak - idle)))
+        var epg: [Double] = []
+        for n in 0..<500 {
+            let started = ContinuousClock.now
+            _ = try await Self.fetch(base + "/player_api.php?username=u&password=p&action=get_short_epg&stream_id=\((n * 7919) % options.channels + 1)")
+            epg.append(started.duration(to: .now).inSeconds)
+        }
+        epg.sort()
+        print(String(format: "get_short_epg: p50 %.2f ms, p99 %.2f ms over %d requests", epg[epg.count / 2] * 1000,
+                     epg[epg.count * 99 / 100] * 1000, epg.count))
+    }
+
+    static func fetch(_ url: String) async throws -> Int {
+        let response = try await Bench.rawClient.execute(HTTPClientRequest(url: url), timeout: .seconds(600))
+        var size = 0
+        for try await buffer in response.body { size += buffer.readableBytes }
+        return size
+    }
+}

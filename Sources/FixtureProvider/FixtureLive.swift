@@ -1,0 +1,205 @@
+import CompressNIO
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// What a fixture account serves for live TV beyond its lists: the guide (`xmltv.php`) and catch-up
+/// (`/timeshift/…`, `/streaming/timeshift.php`).
+///
+/// The guide lists every distinct `epg_channel_id` of the account's `get_live_streams` (spelled as the
+/// list spells it) plus ``extraChannels``, each with programmes of ``step`` seconds from ``anchor``
+/// (default: `pastDays` before the current hour) for `pastDays + futureDays`, times written in the
+/// XMLTV offset ``offsetMinutes``. ``programme(channel:index:anchor:)`` is what a test compares with.
+public struct FixtureLive: Sendable {
+    public var offsetMinutes = 0
+    public var step: Int64 = 3600
+    public var pastDays = 4
+    public var futureDays = 9
+    /// The first programme's start (UTC seconds); nil: `pastDays` before the hour of the request.
+    public var anchor: Int64?
+    /// Serve the guide as a gzip file (`Content-Type: application/gzip`, as `xmltv.xml.gz` panels do).
+    public var gzip = false
+    /// Guide channel ids no list names (their programmes are to be dropped by an importer).
+    public var extraChannels = ["unlisted.example"]
+    /// Bytes of filler added to each description (to make large guides).
+    public var descriptionPadding = 0
+    /// `server_info.timezone` of the auth answer: the zone catch-up START times are written in.
+    public var timezone = "UTC"
+    /// Size of every catch-up recording, in bytes (whole 188-byte TS packets).
+    public var timeshiftSize = 188 * 2000
+    /// Bytes a catch-up answer starts with before the TS packets (PHP warnings, as some panels send).
+    public var timeshiftGarbage: [UInt8] = []
+
+    public init() {}
+
+    public func anchor(now: Date) -> Int64 {
+        if let anchor { return anchor }
+        let seconds = Int64(now.timeIntervalSince1970)
+        return seconds - seconds % 3600 - Int64(pastDays) * 86400
+    }
+
+    public var programmesPerChannel: Int { Int(Int64(pastDays + futureDays) * 86400 / step) }
+
+    /// Programme `index` of `channel` (as the guide spells it): start, stop, title, description.
+    public func programme(channel: String, index: Int, anchor: Int64) -> (start: Int64, stop: Int64, title: String, description: String) {
+        let start = anchor + Int64(index) * step
+        return (start, start + step, "\(channel) #\(index): News & <Weather>",
+                "Programme \(index) of \(channel) — café \"live\"" + String(repeating: "x", count: descriptionPadding))
+    }
+
+    /// `YYYYMMDDhhmmss ±hhmm` of `seconds` in this guide's offset.
+    public func xmltvTime(_ seconds: Int64) -> String {
+        let local = seconds + Int64(offsetMinutes) * 60
+        let days = Int64((Double(local) / 86400).rounded(.down))
+        let (y, m, d) = Self.civil(days)
+        let rest = local - days * 86400
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let sign = offsetMinutes < 0 ? "-" : "+"
+        let offset = abs(offsetMinutes)
+        return "\(y)\(two(m))\(two(d))\(two(rest / 3600))\(two(rest / 60 % 60))\(two(rest % 60)) \(sign)\(two(Int64(offset / 60)))\(two(Int64(offset % 60)))"
+    }
+
+    /// Year, month, day of a day count since 1970-01-01 (H. Hinnant's algorithm).
+    static func civil(_ z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// The guide's channel ids: the list's distinct `epg_channel_id`s in list order, then the extras.
+    public static func channels(of account: FixtureAccount) -> [String] {
+        var ids: [String] = []
+        let body = account.catalog.listBody("get_live_streams")
+        let items = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [Any] ?? []
+        for case let item as [String: Any] in items {
+            let id = JSONValue.string(item["epg_channel_id"]).trimmingCharacters(in: .whitespaces)
+            if !id.isEmpty, !ids.contains(id) { ids.append(id) }
+        }
+        return ids + account.live.extraChannels.filter { !ids.contains($0) }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// The XMLTV text of one channel: its `<channel>` element and its programmes.
+    func channelXML(_ channel: String, anchor: Int64) -> String {
+        var xml = "<channel id=\"\(Self.escape(channel))\"><display-name>\(Self.escape(channel))</display-name></channel>\n"
+        for index in 0..<programmesPerChannel {
+            let p = programme(channel: channel, index: index, anchor: anchor)
+            xml += "<programme start=\"\(xmltvTime(p.start))\" stop=\"\(xmltvTime(p.stop))\" channel=\"\(Self.escape(channel))\">"
+            xml += "<title lang=\"en\">\(Self.escape(p.title))</title><desc lang=\"en\">\(Self.escape(p.description))</desc></programme>\n"
+        }
+        return xml
+    }
+}
+
+extension ProviderResponder {
+    /// `xmltv.php?username=&password=`: the account's guide, written channel by channel (never whole in memory).
+    func guide(_ request: Request) -> Response {
+        var parameters: [String: String] = [:]
+        if let query = request.uri.query { URLText.form(Substring(query), into: &parameters) }
+        guard let (account, _) = core.lookup(parameters["username"] ?? ""), account.password == parameters["password"] else {
+            return Self.text(.unauthorized, "bad credentials")
+        }
+        let live = account.live
+        let channels = FixtureLive.channels(of: account)
+        let anchor = live.anchor(now: Date())
+        let headers: HTTPFields = [.contentType: live.gzip ? "application/gzip" : "application/xml; charset=utf-8"]
+        let body = ResponseBody { writer in
+            let compressor = live.gzip ? CompressionAlgorithm.gzip().compressor : nil
+            try compressor?.startStream()
+            func write(_ text: String, finish: Bool = false) async throws {
+                var buffer = ByteBuffer(string: text)
+                if let compressor {
+                    try await writer.write(buffer.compressStream(with: compressor, flush: finish ? .finish : .sync))
+                } else {
+                    try await writer.write(buffer)
+                }
+            }
+            try await write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE tv SYSTEM \"xmltv.dtd\">\n<tv generator-info-name=\"fixture\">\n")
+            for channel in channels { try await write(live.channelXML(channel, anchor: anchor)) }
+            try await write("</tv>\n", finish: true)
+            try? compressor?.finishStream()
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// `/timeshift/U/P/DURATION/START/ID.ts` (`segments` after `timeshift`) and
+    /// `/streaming/timeshift.php?username=&password=&stream=&start=&duration=`: a recording of
+    /// `timeshiftSize` TS bytes (after `timeshiftGarbage`) with Range, recorded with its START.
+    func timeshift(_ request: Request, segments: [Substring]) -> Response {
+        var username = "", password = "", start = "", idText = ""
+        if segments.isEmpty {
+            var parameters: [String: String] = [:]
+            if let query = request.uri.query { URLText.form(Substring(query), into: &parameters) }
+            username = parameters["username"] ?? ""
+            password = parameters["password"] ?? ""
+            start = parameters["start"] ?? ""
+            idText = parameters["stream"] ?? ""
+        } else if segments.count == 5 {
+            username = URLText.decode(segments[0], plusAsSpace: false)
+            password = URLText.decode(segments[1], plusAsSpace: false)
+            start = URLText.decode(segments[3], plusAsSpace: false)
+            let file = URLText.decode(segments[4], plusAsSpace: false)
+            idText = String(file.split(separator: ".").first ?? "")
+        }
+        var record = FixtureStreamRequest(method: request.method.rawValue, kind: "timeshift", streamID: Int(idText),
+                                          range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
+                                          viaLoadBalancer: false)
+        record.timeshiftStart = start
+        func answer(_ response: Response) -> Response {
+            record.status = Int(response.status.code)
+            core.record(record, username: username)
+            return response
+        }
+        guard let (account, faults) = core.lookup(username), account.password == password else {
+            return answer(Self.text(.unauthorized, "bad credentials"))
+        }
+        if let status = faults.streamStatus { return answer(Self.text(Self.status(status), "refused by provider (\(status))")) }
+        guard let streamID = Int(idText), !start.isEmpty else { return answer(Self.text(.notFound, "stream not found")) }
+        let total = account.live.timeshiftGarbage.count + account.live.timeshiftSize
+        let range: Range<Int>
+        var status = HTTPResponse.Status.ok
+        switch ByteRangeRequest.parse(request.headers[.range], total: total) {
+        case .unsatisfiable:
+            return answer(Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(total)", .contentLength: "0"]))
+        case .full: range = 0..<total
+        case .partial(let partial):
+            range = partial
+            status = .partialContent
+        }
+        var headers: HTTPFields = [.contentType: "video/mp2t", .acceptRanges: "bytes", .contentLength: String(range.count)]
+        if status == .partialContent { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(total)" }
+        let bytes = FixtureProvider.timeshiftBytes(account: account, streamID: streamID, start: start, range: range)
+        return answer(Response(status: status, headers: headers,
+                               body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes))))
+    }
+}
+
+extension FixtureProvider {
+    /// The bytes `range` of the catch-up recording of `streamID` at `start` (as the provider was asked):
+    /// `timeshiftGarbage`, then TS packets (`0x47` + 187 generated bytes) keyed on the account, id and start.
+    public static func timeshiftBytes(account: FixtureAccount, streamID: Int, start: String, range: Range<Int>) -> [UInt8] {
+        let garbage = account.live.timeshiftGarbage
+        var startHash: UInt64 = 1469598103934665603
+        for byte in start.utf8 { startHash = (startHash ^ UInt64(byte)) &* 1099511628211 }
+        let key = MediaBytes.mix(MediaBytes.key(seed: account.mediaSeed, streamID: streamID) ^ startHash)
+        let total = garbage.count + account.live.timeshiftSize
+        let clamped = max(0, range.lowerBound)..<min(total, range.upperBound)
+        guard !clamped.isEmpty else { return [] }
+        let payloadRange = max(0, clamped.lowerBound - garbage.count)..<max(0, clamped.upperBound - garbage.count)
+        var payload = MediaBytes.bytes(key: key, range: payloadRange)
+        for offset in payloadRange where offset % 188 == 0 { payload[offset - payloadRange.lowerBound] = 0x47 }
+        let lead = clamped.lowerBound < garbage.count ? Array(garbage[clamped.lowerBound..<min(garbage.count, clamped.upperBound)]) : []
+        return lead + payload
+    }
+}

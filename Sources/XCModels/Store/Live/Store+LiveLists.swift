@@ -1,0 +1,133 @@
+import GRDB
+
+/// A served channel as `get_live_streams` and the playlist list it: the channel and its preferred relation.
+public struct LiveListRow: KeysetRecord, Sendable {
+    /// The channel's served position (the list's keyset and order), not shown to clients.
+    public var id: Int64
+    public var channelID: Int64
+    public var publicID: Int64
+    public var name: String
+    public var streamIcon: String
+    public var epgChannelID: String
+    /// The provider's `added`, as it sent it; `firstSeen` is the fallback.
+    public var added: String
+    public var firstSeen: Int64
+    public var isAdult: String
+    public var categoryID: Int64?
+    /// A JSON array.
+    public var categoryIDs: String
+    /// The category's name, or "".
+    public var group: String
+    /// 1 when some relation of the channel offers catch-up (and the days it keeps).
+    public var tvArchive: Int
+    public var tvArchiveDuration: Int
+
+    public init(row: Row) throws {
+        id = row["position"]
+        channelID = row["channel_id"]
+        publicID = row["public_id"]
+        name = row["name"]
+        streamIcon = row["stream_icon"]
+        epgChannelID = row["epg_channel_id"]
+        added = row["added"]
+        firstSeen = row["first_seen"]
+        isAdult = row["is_adult"]
+        categoryID = row["category_id"]
+        categoryIDs = row["category_ids"]
+        group = row["group_name"]
+        tvArchive = row["tv_archive"]
+        tvArchiveDuration = row["tv_archive_duration"]
+    }
+
+    /// For a channel aliased `c` joined to its preferred relation `r`. Archive: the best any live
+    /// relation of the channel offers, since catch-up goes to a relation that has it.
+    static let columns = """
+        c.position AS position, c.id AS channel_id, c.public_id AS public_id, r.name AS name, r.stream_icon AS stream_icon,
+        r.epg_channel_id AS epg_channel_id, r.added AS added, r.first_seen AS first_seen, r.is_adult AS is_adult,
+        COALESCE(r.category_id, json_extract(c.category_ids, '$[0]')) AS category_id, c.category_ids AS category_ids,
+        COALESCE(g.name, '') AS group_name,
+        (SELECT COALESCE(MAX(x.tv_archive != 0), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0) AS tv_archive,
+        (SELECT COALESCE(MAX(x.tv_archive_duration), 0) FROM channel_relation x
+         WHERE x.channel_id = c.id AND x.stale = 0 AND x.tv_archive != 0) AS tv_archive_duration
+        """
+}
+
+/// One copy of a served channel, with what catch-up needs to know about it.
+public struct ChannelCandidateRow: FetchableRecord, Sendable {
+    public var candidate: StreamCandidateRow
+    public var tvArchive: Bool
+    public var tvArchiveDuration: Int
+    /// The provider's time zone identifier (`server_info.timezone`), "UTC" until a sync read it.
+    public var providerTimeZone: String
+
+    public init(row: Row) throws {
+        candidate = try StreamCandidateRow(row: row)
+        tvArchive = (row["tv_archive"] as Int) != 0
+        tvArchiveDuration = row["tv_archive_duration"]
+        providerTimeZone = row["provider_timezone"]
+    }
+}
+
+extension Store {
+    /// Live categories with served channels within `scope`, in the providers' order (see
+    /// `recomputePreferredChannels`). `hideAdult` leaves out categories whose channels are all adult.
+    public func liveCategories(scope: CatalogScope, hideAdult: Bool = false) async throws -> [CategoryListRow] {
+        try await pool.read { db in
+            try CategoryListRow.fetchAll(db, sql: """
+                SELECT c.id AS id, c.name AS name FROM category c
+                WHERE c.kind = 'live' AND c.titles > 0\(scope.categoryFilter("c"))
+                  AND (?1 = 0 OR EXISTS (
+                    SELECT 1 FROM channel ch JOIN channel_relation r ON r.id = ch.preferred_relation_id, json_each(ch.category_ids) j
+                    WHERE j.value = c.id AND r.is_adult NOT IN ('1', 'true')))
+                ORDER BY (SELECT MIN(ch.position) FROM channel ch, json_each(ch.category_ids) j
+                          WHERE j.value = c.id AND ch.preferred_relation_id IS NOT NULL), c.name
+                """, arguments: [hideAdult])
+        }
+    }
+
+    /// One page of served channels (in `category`, or all) within `scope`, in served order after `after`.
+    public func liveListPage<Output: Sendable>(
+        scope: CatalogScope, category: Int64?, hideAdult: Bool = false, after: Int64, limit: Int, into output: Output,
+        _ add: @escaping @Sendable (inout Output, LiveListRow, Int) -> Void
+    ) async throws -> ListPage<Output> {
+        try await listPage(LiveListRow.self, sql: """
+            SELECT \(LiveListRow.columns)
+            FROM channel c JOIN channel_relation r ON r.id = c.preferred_relation_id
+            LEFT JOIN category g ON g.id = COALESCE(r.category_id, json_extract(c.category_ids, '$[0]'))
+            WHERE c.position > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.category_ids) WHERE value = ?2))
+              AND (?4 = 0 OR r.is_adult NOT IN ('1', 'true'))\(scope.titleFilter("c"))
+            ORDER BY c.position LIMIT ?3
+            """, arguments: [after, category, limit, hideAdult], after: after, into: output, add)
+    }
+
+    /// Every live copy of the served channel clients know as `publicID`, within `scope`, in admission
+    /// order (then relation id); empty when there is no such channel. What live streaming and catch-up
+    /// choose a provider stream from.
+    public func channelCandidates(publicID: Int64, scope: CatalogScope) async throws -> [ChannelCandidateRow] {
+        try await pool.read { db in
+            try ChannelCandidateRow.fetchAll(db, sql: """
+                SELECT c.id AS content_id, r.id AS relation_id, r.stream_id AS stream_id, 'ts' AS container_extension,
+                       a.id AS account_id, a.name AS account_name, a.priority AS priority, a.max_connections AS max_connections,
+                       a.enabled AS enabled, a.base_url AS base_url, a.username AS username, a.password AS password,
+                       a.user_agent AS user_agent, r.tv_archive AS tv_archive, r.tv_archive_duration AS tv_archive_duration,
+                       COALESCE(tz.timezone, 'UTC') AS provider_timezone
+                FROM channel c JOIN channel_relation r ON r.channel_id = c.id JOIN account a ON a.id = r.account_id
+                LEFT JOIN account_timezone tz ON tz.account_id = a.id
+                WHERE c.public_id = ? AND c.preferred_relation_id IS NOT NULL AND r.stale = 0\(scope.titleFilter("c"))
+                ORDER BY \(AdmissionOrder.sql()), r.id
+                """, arguments: [publicID])
+        }
+    }
+}
+
+extension Store {
+    /// Records the provider's time zone of `accountID` (`server_info.timezone` of its login answer).
+    public func setProviderTimeZone(accountID: Int64, _ identifier: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO account_timezone (account_id, timezone) VALUES (?, ?)
+                ON CONFLICT (account_id) DO UPDATE SET timezone = excluded.timezone
+                """, arguments: [accountID, identifier])
+        }
+    }
+}
