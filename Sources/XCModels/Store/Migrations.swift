@@ -16,14 +16,14 @@ enum Migrations {
             // Also drops disabled categories from titles' category_ids (earlier versions kept them).
             try Store.recomputePreferredRelations(db)
         }
-        migrator.registerMigration("i11-variants") { db in
+        migrator.registerMigration("v4 variant entries") { db in
             try VariantsMigration.run(db)
         }
-        migrator.registerMigration("i10-socket-limit") { db in
+        migrator.registerMigration("v5 account socket limit") { db in
             // docs/sockets.md: 'tolerant' (one upstream socket per client request) or 'strict' (one per viewing).
             try db.execute(sql: "ALTER TABLE account ADD COLUMN socket_limit TEXT NOT NULL DEFAULT 'tolerant'")
         }
-        migrator.registerMigration("i12-live") { db in
+        migrator.registerMigration("v6 live channels and guide") { db in
             try db.execute(sql: LiveSchema.sql)
         }
         return migrator

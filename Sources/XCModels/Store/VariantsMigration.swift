@@ -1,7 +1,7 @@
 import GRDB
 import Logging
 
-/// Migration "i11-variants": titles become *entries* (docs/variants.md). Earlier versions folded every
+/// Migration "v4 variant entries": titles become *entries* (docs/variants.md). Earlier versions folded every
 /// copy of a title into one row, so a 4K copy, a `|FR|` copy or a second stream id of the same account
 /// was a relation nobody could reach. This splits each such row: the copies that share the served
 /// relation's variant key (one per account) keep the row and its public id; every other group becomes

@@ -3,7 +3,7 @@ import GRDB
 import Testing
 @testable import XCModels
 
-/// Migration "i11-variants" of a database an earlier xcserver wrote, where every copy of a title sat in
+/// Migration "v4 variant entries" of a database an earlier xcserver wrote, where every copy of a title sat in
 /// one row: the copies split into entries, no relation is lost and every public id stays on its file.
 @Suite struct VariantsMigrationTests {
     /// A v3 database (the schema before entries) holding what the old importer made of alpha and beta.
