@@ -115,15 +115,23 @@ extension FixtureCatalog {
         )
     }
 
-    private static func categoriesBody(_ names: [String]) -> ByteBuffer {
+    /// `[e(0),e(1),...]` for `count` elements of about `bytesEach` bytes.
+    private static func array(_ count: Int, bytesEach: Int, _ element: (Int) -> String) -> ByteBuffer {
         var out = ByteBuffer()
+        out.reserveCapacity(count * bytesEach + 2)
         out.writeString("[")
-        for (index, name) in names.enumerated() {
+        for index in 0 ..< count {
             if index > 0 { out.writeString(",") }
-            out.writeString(#"{"category_id":"\#(index + 1)","category_name":"\#(name)","parent_id":0}"#)
+            out.writeString(element(index))
         }
         out.writeString("]")
         return out
+    }
+
+    private static func categoriesBody(_ names: [String]) -> ByteBuffer {
+        array(names.count, bytesEach: 64) { index in
+            #"{"category_id":"\#(index + 1)","category_name":"\#(names[index])","parent_id":0}"#
+        }
     }
 
     private static func vodStreamsBody(_ layout: GeneratedCatalogLayout) -> ByteBuffer {
@@ -146,8 +154,6 @@ extension FixtureCatalog {
                 )
             }
         }
-        out.writeString("]")
-        return out
     }
 
     private static func seriesObject(_ layout: GeneratedCatalogLayout, _ j: Int, num: Int?) -> String {
@@ -163,15 +169,7 @@ extension FixtureCatalog {
     }
 
     private static func seriesBody(_ layout: GeneratedCatalogLayout) -> ByteBuffer {
-        var out = ByteBuffer()
-        out.reserveCapacity(layout.series * 520 + 2)
-        out.writeString("[")
-        for j in 0 ..< layout.series {
-            if j > 0 { out.writeString(",") }
-            out.writeString(seriesObject(layout, j, num: j + 1))
-        }
-        out.writeString("]")
-        return out
+        array(layout.series, bytesEach: 520) { j in seriesObject(layout, j, num: j + 1) }
     }
 
     static func seriesInfoBody(_ layout: GeneratedCatalogLayout, _ j: Int) -> ByteBuffer {

@@ -24,14 +24,11 @@ struct AccountCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try common.openStore()
-            do {
+            try await common.add { store in
                 let account = try await store.addAccount(Account(
                     name: name, baseURL: url, username: username, password: password,
                     maxConnections: maxConnections, priority: priority, userAgent: userAgent, socketLimit: socketLimit))
-                print("added account \(account.name) (id \(account.id!))")
-            } catch let error as StoreError {
-                throw UserFacingError(error.description)
+                return "added account \(account.name) (id \(account.id!))"
             }
         }
     }

@@ -23,15 +23,12 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try common.openStore()
             let expiry = expiresInDays.map { Int64(Date().timeIntervalSince1970) + Int64($0) * 86400 }
-            do {
+            try await common.add { store in
                 var user = User(username: username, password: password, maxConnections: maxConnections, expiresAt: expiry)
                 user.variantView = try view.applied(to: .all)
                 user = try await store.addUser(user, allowedCategories: nil)
-                print("added user \(user.username) (id \(user.id!))")
-            } catch let error as StoreError {
-                throw UserFacingError(error.description)
+                return "added user \(user.username) (id \(user.id!))"
             }
         }
     }

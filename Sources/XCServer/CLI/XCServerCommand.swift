@@ -47,6 +47,17 @@ struct CommonOptions: ParsableArguments {
         try Store(path: db, create: false)
     }
 
+    /// `account add` / `user add`: opens (creating) the database, adds, and prints the line `add` returns;
+    /// a refusal of the store (a name already taken) becomes the store's sentence.
+    func add(_ add: (Store) async throws -> String) async throws {
+        let store = try openStore()
+        do {
+            print(try await add(store))
+        } catch let error as StoreError {
+            throw UserFacingError(error.description)
+        }
+    }
+
     func bootstrapLogging() -> Logger {
         Self.bootstrapLogging(level: logLevel)
     }

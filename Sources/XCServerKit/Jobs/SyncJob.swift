@@ -16,9 +16,40 @@ public struct SyncJob: Sendable {
 
     /// Progress and counters of one kind. `done` of `total`: for lists, items committed of items seen so
     /// far (the provider does not say how many are coming); for episodes, series fetched of series due.
+    /// Encoded flat: `done`, `total` and the ``Counters`` fields side by side.
     struct KindProgress: Sendable, Encodable, Equatable {
         var done = 0
         var total = 0
+        var counts = Counters()
+
+        init() {}
+
+        init(done: Int, total: Int, counts: SyncCounts) {
+            self.done = done
+            self.total = total
+            self.counts = Counters(counts)
+        }
+
+        mutating func add(_ other: KindProgress) {
+            done += other.done
+            total += other.total
+            counts.add(other.counts)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case done, total
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(done, forKey: .done)
+            try container.encode(total, forKey: .total)
+            try counts.encode(to: encoder)
+        }
+    }
+
+    /// What happened to the items: a `SyncCounts` without its skip reasons and timing, summable.
+    struct Counters: Sendable, Encodable, Equatable {
         var added = 0
         var updated = 0
         var unchanged = 0
@@ -27,33 +58,14 @@ public struct SyncJob: Sendable {
 
         init() {}
 
-        init(done: Int, total: Int, counts: SyncCounts) {
-            self.done = done
-            self.total = total
-            added = counts.added
-            updated = counts.updated
-            unchanged = counts.unchanged
-            stale = counts.stale
-            skipped = counts.skipped
+        init(_ counts: SyncCounts) {
+            (added, updated, unchanged, stale, skipped) = (counts.added, counts.updated, counts.unchanged, counts.stale, counts.skipped)
         }
 
-        mutating func add(_ other: KindProgress) {
-            done += other.done
-            total += other.total
-            added += other.added
-            updated += other.updated
-            unchanged += other.unchanged
-            stale += other.stale
-            skipped += other.skipped
+        mutating func add(_ other: Counters) {
+            (added, updated, unchanged) = (added + other.added, updated + other.updated, unchanged + other.unchanged)
+            (stale, skipped) = (stale + other.stale, skipped + other.skipped)
         }
-    }
-
-    struct Counters: Sendable, Encodable, Equatable {
-        var added = 0
-        var updated = 0
-        var unchanged = 0
-        var stale = 0
-        var skipped = 0
     }
 
     struct AccountState: Sendable, Encodable {
@@ -133,13 +145,7 @@ public struct SyncJob: Sendable {
 
     /// Summed over every kind (categories included) and account.
     var counters: Counters {
-        progress.values.reduce(into: Counters()) { total, kind in
-            total.added += kind.added
-            total.updated += kind.updated
-            total.unchanged += kind.unchanged
-            total.stale += kind.stale
-            total.skipped += kind.skipped
-        }
+        progress.values.reduce(into: Counters()) { total, kind in total.add(kind.counts) }
     }
 
     /// Wall time so far, or in all once ended.
@@ -179,7 +185,7 @@ public struct SyncJob: Sendable {
               let figures = account.progress[kind] else {
             return "\(name): \(account.phase.rawValue)"
         }
-        return "\(name): \(kind) \(figures.done)/\(figures.total) (added \(figures.added), updated \(figures.updated), unchanged \(figures.unchanged), skipped \(figures.skipped))"
+        return "\(name): \(kind) \(figures.done)/\(figures.total) (added \(figures.counts.added), updated \(figures.counts.updated), unchanged \(figures.counts.unchanged), skipped \(figures.counts.skipped))"
     }
 }
 
