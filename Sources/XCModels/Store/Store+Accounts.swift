@@ -19,11 +19,17 @@ extension Store {
     @discardableResult
     public func addAccount(_ account: Account) async throws -> Account {
         do { try account.validate() } catch { throw StoreError.invalid(error) }
-        return try await pool.write { db in
-            if try Account.filter(Column("name") == account.name).fetchCount(db) > 0 {
-                throw StoreError.duplicate(field: "name", value: account.name)
+        return try await insert(account, unique: "name", account.name)
+    }
+
+    /// Inserts `record` unless a row already holds `value` in the unique column `column` (checked and
+    /// inserted in one write, so two requests cannot both pass the check).
+    private func insert<Record: MutablePersistableRecord & Sendable>(_ record: Record, unique column: String, _ value: String) async throws -> Record {
+        try await pool.write { db in
+            if try Record.filter(Column(column) == value).fetchCount(db) > 0 {
+                throw StoreError.duplicate(field: column, value: value)
             }
-            var inserted = account
+            var inserted = record
             try inserted.insert(db)
             return inserted
         }
@@ -58,14 +64,7 @@ extension Store {
     @discardableResult
     public func addUser(_ user: User) async throws -> User {
         do { try user.validate() } catch { throw StoreError.invalid(error) }
-        return try await pool.write { db in
-            if try User.filter(Column("username") == user.username).fetchCount(db) > 0 {
-                throw StoreError.duplicate(field: "username", value: user.username)
-            }
-            var inserted = user
-            try inserted.insert(db)
-            return inserted
-        }
+        return try await insert(user, unique: "username", user.username)
     }
 
     public func users() async throws -> [User] {
