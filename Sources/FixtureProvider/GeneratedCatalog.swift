@@ -154,6 +154,8 @@ extension FixtureCatalog {
                 )
             }
         }
+        out.writeString("]")
+        return out
     }
 
     private static func seriesObject(_ layout: GeneratedCatalogLayout, _ j: Int, num: Int?) -> String {

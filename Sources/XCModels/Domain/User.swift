@@ -20,6 +20,8 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
     public var qualities: [String] = []
     public var languages: [String] = []
     public var maxQuality: String?
+    /// Leaves out live channels (and categories) the provider marks `is_adult`, for a child's login.
+    public var hideAdult: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case id, username, password, enabled, variants, qualities, languages
@@ -27,6 +29,7 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
         case expiresAt = "expires_at"
         case createdAt = "created_at"
         case maxQuality = "max_quality"
+        case hideAdult = "hide_adult"
     }
 
     /// The login's variant view, read from its columns.

@@ -7,17 +7,21 @@ public struct CatalogScope: Sendable, Equatable {
     public var allowedCategories: [Int64]?
     /// How the user sees a title's variants (every entry, or the best one per title).
     public var variants: VariantView
+    /// Live channels the provider marks `is_adult` do not exist for this user (`User.hideAdult`).
+    public var hideAdult: Bool
 
     public static let everything = CatalogScope(allowedCategories: nil)
 
-    public init(allowedCategories: [Int64]?, variants: VariantView = .all) {
+    public init(allowedCategories: [Int64]?, variants: VariantView = .all, hideAdult: Bool = false) {
         self.allowedCategories = allowedCategories
         self.variants = variants
+        self.hideAdult = hideAdult
     }
 
     public init(_ login: Login) {
         self.allowedCategories = login.allowedCategories
         self.variants = login.user.variantView
+        self.hideAdult = login.user.hideAdult
     }
 
     /// `AND …` restricting a title table aliased `alias` (with its `category_ids` union), or "".
@@ -39,7 +43,8 @@ public struct CatalogScope: Sendable, Equatable {
 extension Store {
     /// The scope of `userID`: its allow-list (or everything) and its variant view.
     public func catalogScope(userID: Int64) async throws -> CatalogScope {
-        CatalogScope(allowedCategories: try await allowedCategories(userID: userID),
-                     variants: try await user(id: userID)?.variantView ?? .all)
+        let user = try await user(id: userID)
+        return CatalogScope(allowedCategories: try await allowedCategories(userID: userID),
+                            variants: user?.variantView ?? .all, hideAdult: user?.hideAdult ?? false)
     }
 }

@@ -26,6 +26,9 @@ enum Migrations {
         migrator.registerMigration("v6 live channels and guide") { db in
             try db.execute(sql: LiveSchema.sql)
         }
+        migrator.registerMigration("v7 user hide adult") { db in
+            try db.execute(sql: "ALTER TABLE user ADD COLUMN hide_adult INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

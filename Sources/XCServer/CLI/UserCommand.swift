@@ -14,6 +14,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option var password: String
         @Option(help: "Simultaneous viewings for this login.") var maxConnections: Int = 1
         @Option(help: "Days until the login expires (default: never).") var expiresInDays: Int?
+        @Flag(help: "Hide live channels the provider marks adult (a child's login).") var hideAdult = false
         @OptionGroup var view: VariantOptions
 
         func validate() throws {
@@ -27,6 +28,7 @@ struct UserCommand: AsyncParsableCommand {
             try await common.add { store in
                 var user = User(username: username, password: password, maxConnections: maxConnections, expiresAt: expiry)
                 user.variantView = try view.applied(to: .all)
+                user.hideAdult = hideAdult
                 user = try await store.addUser(user, allowedCategories: nil)
                 return "added user \(user.username) (id \(user.id!))"
             }
@@ -39,6 +41,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The login to change.") var username: String
         @Option var password: String?
         @Option(help: "Simultaneous viewings for this login.") var maxConnections: Int?
+        @Option(help: "true hides live channels the provider marks adult, false shows them.") var hideAdult: Bool?
         @OptionGroup var view: VariantOptions
 
         func validate() throws {
@@ -54,6 +57,7 @@ struct UserCommand: AsyncParsableCommand {
             if let password { user.password = password }
             if let maxConnections { user.maxConnections = maxConnections }
             user.variantView = try view.applied(to: user.variantView)
+            if let hideAdult { user.hideAdult = hideAdult }
             do {
                 try await store.updateUser(user, allowedCategories: nil)
                 print("updated user \(user.username) (id \(user.id!)): variants \(VariantOptions.describe(user.variantView))")

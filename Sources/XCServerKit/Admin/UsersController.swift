@@ -39,6 +39,7 @@ struct UsersController: Sendable {
         enum CodingKeys: String, CodingKey {
             case id, username, password, enabled, active, load, variants, qualities, languages
             case maxQuality = "max_quality"
+            case hideAdult = "hide_adult"
             case maxConnections = "max_connections"
             case expiresAt = "expires_at"
             case createdAt = "created_at"
@@ -61,6 +62,7 @@ struct UsersController: Sendable {
             try c.encode(user.qualities, forKey: .qualities)
             try c.encode(user.languages, forKey: .languages)
             try c.encode(user.maxQuality, forKey: .maxQuality)
+            try c.encode(user.hideAdult, forKey: .hideAdult)
         }
     }
 
@@ -78,10 +80,12 @@ struct UsersController: Sendable {
         var qualities: PatchField<[String]>
         var languages: PatchField<[String]>
         var maxQuality: PatchField<String>
+        var hideAdult: PatchField<Bool>
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case username, password, enabled, variants, qualities, languages
             case maxQuality = "max_quality"
+            case hideAdult = "hide_adult"
             case maxConnections = "max_connections"
             case expiresAt = "expires_at"
             case allowedCategories = "allowed_categories"
@@ -100,6 +104,7 @@ struct UsersController: Sendable {
             qualities = try c.patch([String].self, .qualities)
             languages = try c.patch([String].self, .languages)
             maxQuality = try c.patch(String.self, .maxQuality)
+            hideAdult = try c.patch(Bool.self, .hideAdult)
         }
 
         /// The user's variant view with this body's fields applied (`null` lists mean `[]`).
@@ -135,6 +140,7 @@ struct UsersController: Sendable {
             }
             if let maxConnections = try maxConnections.required("max_connections") { user.maxConnections = maxConnections }
             if let enabled = try enabled.required("enabled") { user.enabled = enabled }
+            if let hideAdult = try hideAdult.required("hide_adult") { user.hideAdult = hideAdult }
             user.variantView = try variantView(of: user)
             switch expiresAt {
             case .absent: break

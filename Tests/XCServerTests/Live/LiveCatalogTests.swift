@@ -103,6 +103,27 @@ import XCModels
         }
     }
 
+    @Test func aLoginThatHidesAdultChannelsDoesNotSeeThemAnywhere() async throws {
+        try await TestEnvironment.with { env in
+            var kid = User(username: "kid", password: "kid", maxConnections: 1)
+            kid.hideAdult = true
+            _ = try await env.store.addUser(kid)
+            let everyone = try await env.api("action=get_live_streams").items.compactMap { $0["name"].string }
+            #expect(everyone.contains("Night Owl TV"), "the fixture's adult channel is listed for others")
+            let kids = try await env.request(env.apiPath("action=get_live_streams", username: "kid", password: "kid"))
+                .json().items.compactMap { $0["name"].string }
+            #expect(kids == everyone.filter { $0 != "Night Owl TV" })
+            let categories = try await env.request(env.apiPath("action=get_live_categories", username: "kid", password: "kid")).json()
+            #expect(!categories.items.compactMap { $0["category_name"].string }.contains("Night"), "a category of adult channels only")
+            let playlist = try await env.request("/get.php?username=kid&password=kid&type=m3u_plus")
+            #expect(!playlist.text.contains("Night Owl TV"))
+            let night = try #require(try await env.api("action=get_live_streams").items.first { $0["name"].string == "Night Owl TV" })
+            let scope = try await env.store.catalogScope(userID: try #require(try await env.store.user(named: "kid")).id!)
+            #expect(try await env.store.channelCandidates(publicID: Int64(try #require(night["stream_id"].int)), scope: scope).isEmpty,
+                    "its stream does not exist for the login")
+        }
+    }
+
     @Test func thePlaylistListsChannelsFirstWithGuideAndCatchUpAttributes() async throws {
         try await TestEnvironment.with { env in
             let reply = try await env.request("/get.php?username=\(ProviderClient.percentEncode(TestEnvironment.userName))&password=\(ProviderClient.percentEncode(TestEnvironment.userPassword))&type=m3u_plus")

@@ -10,29 +10,31 @@ import Testing
         let bytes = LiveRingTests.stream(packets: 3000)
         let stalled = fanout.join()
         let viewers = (0..<3).map { _ in fanout.join() }
+        // Each fast viewer reports how many bytes it has; the reader appends the next chunk once all three
+        // have the last one, as a steady bit rate would let them. Nothing waits on the stalled viewer.
+        let progress = viewers.map { _ in AsyncStream<Int>.makeStream() }
         let received = await withTaskGroup(of: [UInt8].self) { group in
-            for id in viewers {
+            for (index, id) in viewers.enumerated() {
+                let report = progress[index].continuation
                 group.addTask {
                     var got: [UInt8] = []
+                    defer { report.finish() }
                     while got.count < bytes.count {
-                        let read = await fanout.next(id, maxBytes: 1 << 16)
-                        guard case .bytes(let slices) = read else { break }
+                        guard case .bytes(let slices) = await fanout.next(id, maxBytes: 1 << 16) else { break }
                         for slice in slices { got += slice.readableBytesView }
+                        report.yield(got.count)
                     }
                     return got
                 }
             }
-            // The reader appends at a steady pace the three fast viewers keep up with (the test waits for them, in a
-            // bounded loop, as a real bit rate would); the stalled viewer reads nothing and holds nobody back.
+            var reports = progress.map { $0.stream.makeAsyncIterator() }
             var offset = 0
             while offset < bytes.count {
                 let end = min(bytes.count, offset + 1316)
                 fanout.append(ByteBuffer(bytes: bytes[offset..<end]))
                 offset = end
-                var spins = 0
-                while spins < 100_000, viewers.contains(where: { (fanout.snapshot.viewers[$0]?.behind ?? 0) > 0 }) {
-                    await Task.yield()
-                    spins += 1
+                for index in reports.indices {
+                    while let have = await reports[index].next(), have < offset {}
                 }
                 // Bounded: the ring never holds more than its capacity, whatever the stalled viewer does.
                 #expect(fanout.snapshot.fill <= 188 * 50 + 1316)

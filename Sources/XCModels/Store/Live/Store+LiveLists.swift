@@ -81,7 +81,7 @@ extension Store {
                     WHERE j.value = c.id AND r.is_adult NOT IN ('1', 'true')))
                 ORDER BY (SELECT MIN(ch.position) FROM channel ch, json_each(ch.category_ids) j
                           WHERE j.value = c.id AND ch.preferred_relation_id IS NOT NULL), c.name
-                """, arguments: [hideAdult])
+                """, arguments: [hideAdult || scope.hideAdult])
         }
     }
 
@@ -97,7 +97,7 @@ extension Store {
             WHERE c.position > ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.category_ids) WHERE value = ?2))
               AND (?4 = 0 OR r.is_adult NOT IN ('1', 'true'))\(scope.titleFilter("c"))
             ORDER BY c.position LIMIT ?3
-            """, arguments: [after, category, limit, hideAdult], after: after, into: output, add)
+            """, arguments: [after, category, limit, hideAdult || scope.hideAdult], after: after, into: output, add)
     }
 
     /// Every live copy of the served channel clients know as `publicID`, within `scope`, in admission
@@ -116,8 +116,10 @@ extension Store {
                 FROM channel c JOIN channel_relation r ON r.channel_id = c.id JOIN account a ON a.id = r.account_id
                 LEFT JOIN account_timezone tz ON tz.account_id = a.id
                 WHERE c.public_id = ? AND c.preferred_relation_id IS NOT NULL AND r.stale = 0\(scope.titleFilter("c"))
+                  AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM channel_relation p
+                                             WHERE p.id = c.preferred_relation_id AND p.is_adult IN ('1', 'true')))
                 ORDER BY \(AdmissionOrder.sql()), r.id
-                """, arguments: [publicID])
+                """, arguments: [publicID, scope.hideAdult])
         }
     }
 }
