@@ -79,10 +79,10 @@ struct CatchUpController: Sendable {
                 candidate: SlotCandidate(accountID: c.accountID, accountName: c.accountName, relationID: c.relationID,
                                          priority: c.priority, maxConnections: c.maxConnections, enabled: c.enabled),
                 baseURL: c.baseURL, username: c.username, password: c.password, userAgent: c.userAgent,
-                streamID: c.streamID, containerExtension: "ts", kind: .live, upstreamPath: path, skipsLeadingGarbage: true)
+                streamID: c.streamID, containerExtension: "ts", kind: .catchUp, upstreamPath: path, skipsLeadingGarbage: true)
         }
         let title = StreamTitle(contentID: first.candidate.contentID, targets: targets)
         return try await StreamController(services: services).serve(request, context, head: head, login: login, title: title,
-                                                                    kind: .live, kindName: "catch-up")
+                                                                    kind: .catchUp, kindName: "catch-up")
     }
 }

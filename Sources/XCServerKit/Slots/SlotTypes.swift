@@ -5,6 +5,9 @@ import XCModels
 /// are never mistaken for one viewing.
 public enum ContentKind: String, Sendable, Codable {
     case movie, episode, live
+    /// A catch-up recording of a live channel (content id: the channel): a bounded file like a film, so each
+    /// viewing holds its own upstream connection, unlike `live`, whose viewers share one.
+    case catchUp = "catchup"
 }
 
 /// One viewing = (xcserver user, client IP, kind, content id).

@@ -42,7 +42,7 @@ extension TestEnvironment {
 
     /// Polls a job until `condition` holds (bounded), returning every state seen, the last one satisfying it.
     @discardableResult
-    func pollJob(_ id: Int, timeout: Duration = .seconds(30), every: Duration = .milliseconds(20),
+    func pollJob(_ id: Int, timeout: Duration = .seconds(120), every: Duration = .milliseconds(20),
                  until condition: (ProviderValue) -> Bool) async throws -> [ProviderValue] {
         var seen: [ProviderValue] = []
         let deadline = ContinuousClock.now + timeout
@@ -57,7 +57,7 @@ extension TestEnvironment {
 
     /// Waits for a job to reach done, failed or cancelled.
     @discardableResult
-    func waitForJob(_ id: Int, timeout: Duration = .seconds(30)) async throws -> ProviderValue {
+    func waitForJob(_ id: Int, timeout: Duration = .seconds(120)) async throws -> ProviderValue {
         try await pollJob(id, timeout: timeout) { SyncJob.Phase(rawValue: $0.jobPhase).map(\.isFinal) ?? false }.last!
     }
 }
