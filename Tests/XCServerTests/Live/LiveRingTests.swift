@@ -99,7 +99,8 @@ import Testing
             maxFill = max(maxFill, ring.fill)
             received += Self.bytes(ring.read(1, maxBytes: 4096))  // keeps up
         }
-        #expect(received == bytes)
+        let same = received == bytes  // a Bool: a failing array comparison would be diffed for minutes
+        #expect(same, "\(received.count) of \(bytes.count) bytes")
         #expect(maxFill <= 188 * 40 + 1316)
     }
 
@@ -131,7 +132,8 @@ import Testing
                 }
             }
         }
-        #expect(fast == bytes, "the slow viewer never delays another")
+        let fastGotAll = fast == bytes
+        #expect(fastGotAll, "the slow viewer never delays another (\(fast.count) of \(bytes.count) bytes)")
         #expect(moves.count == 2 && moves.allSatisfy { $0 > 0 })
         #expect(dropped && ring.viewers[1] == nil)
         #expect(ring.read(1, maxBytes: 10) == .dropped)
