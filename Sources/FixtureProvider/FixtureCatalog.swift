@@ -12,6 +12,8 @@ public struct FixtureCatalog: Sendable {
     let vodInfoSource: @Sendable (Int) -> ByteBuffer?
     let movieCheck: @Sendable (Int) -> Bool
     let episodeCheck: @Sendable (Int) -> Bool
+    /// Live stream ids the account serves at `/live/U/P/ID.ts` (every id for a generated catalog).
+    let liveCheck: @Sendable (Int) -> Bool
 
     /// The list actions a catalog answers from bytes.
     public static let listActions = [
@@ -24,8 +26,10 @@ public struct FixtureCatalog: Sendable {
         seriesInfo: @escaping @Sendable (Int) -> ByteBuffer?,
         vodInfo: @escaping @Sendable (Int) -> ByteBuffer?,
         hasMovie: @escaping @Sendable (Int) -> Bool,
-        hasEpisode: @escaping @Sendable (Int) -> Bool
+        hasEpisode: @escaping @Sendable (Int) -> Bool,
+        hasLive: @escaping @Sendable (Int) -> Bool = { _ in true }
     ) {
+        self.liveCheck = hasLive
         self.lists = lists
         self.seriesInfoSource = seriesInfo
         self.vodInfoSource = vodInfo
@@ -35,7 +39,8 @@ public struct FixtureCatalog: Sendable {
 
     /// A catalog with nothing in it (every list `[]`).
     public static let empty = FixtureCatalog(
-        lists: [:], seriesInfo: { _ in nil }, vodInfo: { _ in nil }, hasMovie: { _ in false }, hasEpisode: { _ in false })
+        lists: [:], seriesInfo: { _ in nil }, vodInfo: { _ in nil }, hasMovie: { _ in false }, hasEpisode: { _ in false },
+        hasLive: { _ in false })
 
     /// A catalog from raw bodies. `lists` is keyed by action (`get_vod_streams`, ...); missing lists answer `[]`.
     /// Movie ids are read from `get_vod_streams` (`stream_id` as number or numeric string; items without one
@@ -53,6 +58,13 @@ public struct FixtureCatalog: Sendable {
                 guard let id = JSONValue.int(item["stream_id"]) else { continue }
                 movieIDs.insert(id)
                 if vodInfo[id] == nil { synthesized[id] = Self.synthesizedVodInfo(item: item, id: id) }
+            }
+        }
+        var liveIDs = Set<Int>()
+        if let bytes = lists["get_live_streams"] {
+            let items = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [Any] ?? []
+            for case let item as [String: Any] in items {
+                if let id = JSONValue.int(item["stream_id"]) { liveIDs.insert(id) }
             }
         }
         var episodeIDs = Set<Int>()
@@ -80,12 +92,14 @@ public struct FixtureCatalog: Sendable {
         let frozenEpisodes = episodeIDs
         let frozenInfos = infos
         let frozenVod = vodInfos
+        let frozenLive = liveIDs
         self.init(
             lists: buffers,
             seriesInfo: { frozenInfos[$0] },
             vodInfo: { frozenVod[$0] },
             hasMovie: { frozenMovies.contains($0) },
-            hasEpisode: { frozenEpisodes.contains($0) }
+            hasEpisode: { frozenEpisodes.contains($0) },
+            hasLive: { frozenLive.contains($0) }
         )
     }
 

@@ -36,11 +36,13 @@ public final class FixtureProvider: Sendable {
         host: String = "127.0.0.1",
         port: Int = 0,
         pathPrefix: String = "",
+        liveBitsPerSecond: Int = 2_000_000,
         logger: Logger? = nil
     ) async throws -> FixtureProvider {
         var prefix = pathPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         if !prefix.isEmpty { prefix = "/" + prefix }
-        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix)
+        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix,
+                                live: LiveChannels(source: try LiveTS.embedded(bitsPerSecond: liveBitsPerSecond)))
         let logger = logger ?? {
             var logger = Logger(label: "FixtureProvider")
             logger.logLevel = .warning
@@ -73,6 +75,9 @@ public final class FixtureProvider: Sendable {
 
     /// The bound port.
     public var port: Int { core.port }
+
+    /// The live channels: connection counts per channel, and dropping or stalling them on command.
+    public var live: LiveChannels { core.live }
 
     /// `http://HOST:PORT` + path prefix (no trailing slash): an account's base URL.
     public var baseURL: String { core.baseURL }

@@ -56,8 +56,9 @@ public final class LiveChannels: Sendable {
     }
 
     /// An endless response body for `channel`, paced at the channel's bit rate.
-    func body(channel: Int) -> ResponseBody {
+    func body(channel: Int, ended: @escaping @Sendable () -> Void = {}) -> ResponseBody {
         ResponseBody { writer in
+            defer { ended() }
             let generation = self.channels.withLockedValue { channels -> Int in
                 var state = channels[channel, default: Channel()]
                 state.opened += 1

@@ -5,6 +5,7 @@ import NIOCore
 enum StreamKind: String, Sendable {
     case movie
     case series
+    case live
 }
 
 struct TitleKey: Hashable, Sendable {
@@ -46,8 +47,11 @@ final class ProviderCore: Sendable {
     let state: NIOLockedValueBox<State>
     let host: String
     let pathPrefix: String
+    /// Every live channel this provider broadcasts (keyed by stream id, shared by its accounts).
+    let live: LiveChannels
 
-    init(accounts: [FixtureAccount], host: String, pathPrefix: String) {
+    init(accounts: [FixtureAccount], host: String, pathPrefix: String, live: LiveChannels) {
+        self.live = live
         var state = State()
         for account in accounts {
             precondition(state.accounts[account.username] == nil, "duplicate fixture account \(account.username)")

@@ -29,6 +29,10 @@ struct ProviderResponder: HTTPResponder {
             return timeshift(request, segments: Array(segments.dropFirst()))
         case "streaming" where segments.count == 2 && segments.last == "timeshift.php":
             return timeshift(request, segments: [])
+        case "live":
+            return try await liveStream(request, segments: Array(segments.dropFirst()), channel: context.channel)
+        case _ where segments.count == 3 && LiveStreamPath.isShortForm(segments.last!):
+            return try await liveStream(request, segments: Array(segments), channel: context.channel)
         case "movie", "series":
             return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false, channel: context.channel)
         case "lb":

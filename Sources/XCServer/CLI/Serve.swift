@@ -28,6 +28,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a live channel's provider connection is kept after its last viewer leaves (players reconnect).")
     var liveLinger: Double = 3
 
+    @Option(help: "MiB of recent stream kept per watched live channel for late and slow viewers.")
+    var liveBuffer: Int = 4
+
+    @Option(help: "Seconds without a byte from the provider after which a live channel is reopened.")
+    var liveStallTimeout: Double = 5
+
     @Option(name: .customLong("trusted-proxy"), help: "A reverse proxy whose X-Forwarded-For names the client (repeatable).")
     var trustedProxies: [String] = []
 
@@ -49,6 +55,12 @@ struct Serve: AsyncParsableCommand {
         try OptionChecks.port(publicPort, "--public-port")
         try OptionChecks.nonNegative(grace, "--grace", zeroMeans: "ends a viewing with its last request")
         try OptionChecks.nonNegative(liveLinger, "--live-linger", zeroMeans: "closes a channel with its last viewer")
+        guard (1...1024).contains(liveBuffer) else {
+            throw ValidationError("--live-buffer: \(liveBuffer) MiB is out of range; give 1 to 1024 (4 holds 4 s of an 8 Mbit/s channel)")
+        }
+        guard liveStallTimeout >= 0.5 else {
+            throw ValidationError("--live-stall-timeout: \(liveStallTimeout) s is too short; give at least 0.5 (5 is the default)")
+        }
         do { _ = try DurationText.parse(syncInterval) } catch { throw ValidationError("--sync-interval: \(error)") }
         do { _ = try DurationText.parse(epgInterval) } catch { throw ValidationError("--epg-interval: \(error)") }
         guard TimeZone(identifier: timezone) != nil else {
@@ -71,9 +83,12 @@ struct Serve: AsyncParsableCommand {
                 logger.info("[api] admin API uses the token kept in \(store.path) (`xcserver admin-token` shows it)")
             }
         }
+        var live = LiveStreamPolicy()
+        live.bufferBytes = liveBuffer << 20
+        live.stallTimeout = .milliseconds(Int64(liveStallTimeout * 1000))
         let config = ServerConfig(host: host, port: port, publicHost: publicHost, publicPort: publicPort,
                                   grace: .milliseconds(Int64(grace * 1000)), liveLinger: .milliseconds(Int64(liveLinger * 1000)),
-                                  trustedProxies: Set(trustedProxies), adminToken: token,
+                                  live: live, trustedProxies: Set(trustedProxies), adminToken: token,
                                   syncInterval: try DurationText.parse(syncInterval), epgInterval: try DurationText.parse(epgInterval),
                                   timeZone: TimeZone(identifier: timezone)!)
         await Self.warnIfEmpty(store, logger: logger)

@@ -31,6 +31,8 @@ public final class AppServices: Sendable {
     let metrics: ServerMetrics
     /// Rendered XC answers and checked logins of the database as it is (`AnswerCache`).
     let answers: AnswerCache
+    /// Every watched live channel: one upstream each, shared by its viewers (docs/live-streaming.md).
+    let live: LiveHub
     /// Signed-in web pages (`/admin`), in memory only.
     let sessions = AdminSessions()
 
@@ -47,6 +49,14 @@ public final class AppServices: Sendable {
         self.slots = slots ?? InProcessSlotCore(
             grace: config.grace, liveLinger: config.liveLinger, settle: config.settle, backoff: config.backoff,
             logger: logger)
+        // The hub closes a channel before its slot's linger ends, by the settle time, so the connection is
+        // gone when the slot core counts the account free (docs/live-streaming.md, "Lifetime").
+        let hubLinger = config.liveLinger > config.settle ? config.liveLinger - config.settle : .zero
+        let live = LiveHub(ringPolicy: config.live.ring, linger: hubLinger)
+        self.live = live
+        self.slots.channelEnds.listen { channel, zapped in
+            if zapped { live.close(channel) } else { live.slotEnded(channel) }
+        }
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
                                  openTimeout: TimeAmount(config.openTimeout), logger: logger)
         self.sockets = ViewingSockets(slots: self.slots, readBudget: Self.streamReadBudget,

@@ -24,11 +24,13 @@ func buildRouter(services: AppServices) -> Router<XCRequestContext> {
     let router = Router(context: XCRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: AdminNotFoundMiddleware(token: services.config.adminToken, sessions: services.sessions))
+    router.add(middleware: LiveShortPathMiddleware(live: LiveStreamController(services: services)))
     MetricsController(services: services).register(on: router)
     PlayerAPIController(services: services).register(on: router)
     PlaylistController(services: services).register(on: router)
     StreamController(services: services).register(on: router)
     CatchUpController(services: services).register(on: router)
+    LiveStreamController(services: services).register(on: router)
     AdminAPI.register(on: router, services: services)
     AdminPage.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }

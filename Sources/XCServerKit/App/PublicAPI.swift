@@ -17,7 +17,7 @@ extension AppServices {
 extension ServerConfig {
     /// The options of `serve` (and `demo`); everything else keeps its default.
     public init(host: String, port: Int, publicHost: String? = nil, publicPort: Int? = nil, grace: Duration = .seconds(10),
-                liveLinger: Duration = .seconds(3), trustedProxies: Set<String> = [], adminToken: String?, syncInterval: Duration? = nil,
+                liveLinger: Duration = .seconds(3), live: LiveStreamPolicy = LiveStreamPolicy(), trustedProxies: Set<String> = [], adminToken: String?, syncInterval: Duration? = nil,
                 epgInterval: Duration? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.init()
         self.host = host
@@ -26,6 +26,7 @@ extension ServerConfig {
         self.publicPort = publicPort
         self.grace = grace
         self.liveLinger = liveLinger
+        self.live = live
         self.trustedProxies = trustedProxies
         self.adminToken = adminToken
         self.syncInterval = syncInterval

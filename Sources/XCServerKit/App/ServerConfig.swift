@@ -18,6 +18,8 @@ public struct ServerConfig: Sendable {
     var grace: Duration = .seconds(10)
     /// How long a live channel's slot lingers after its last viewer left (`--live-linger`).
     var liveLinger: Duration = .seconds(3)
+    /// How a watched channel is shared (`--live-buffer`, `--live-stall-timeout`; docs/live-streaming.md).
+    var live = LiveStreamPolicy()
     /// How long after a zapped viewing's last request its account still counts as busy: the provider may
     /// not have seen that connection close yet, so a new viewing there waits out the rest (docs/slots.md).
     var settle: Duration = .milliseconds(300)
@@ -38,4 +40,22 @@ public struct ServerConfig: Sendable {
     var timeZone = TimeZone(identifier: "UTC")!
     /// How often `serve` fetches every account's guide (`--epg-interval`); nil or zero: only with syncs.
     var epgInterval: Duration?
+}
+
+/// How live channels are shared between their viewers (docs/live-streaming.md).
+public struct LiveStreamPolicy: Sendable {
+    /// Bytes of recent stream kept per watched channel for late and slow viewers (`--live-buffer`, in MiB):
+    /// 4 MiB is 4 s of an 8 Mbit/s channel.
+    public var bufferBytes = 4 << 20
+    /// Forward moves a slow viewer may take before it is dropped.
+    var maxJumps = 3
+    /// No byte from the provider for this long: the channel is reopened (`--live-stall-timeout`).
+    public var stallTimeout: Duration = .seconds(5)
+    /// A connection that delivered this long forgets earlier losses (a channel that drops once an hour lives all day).
+    var healthyAfter: Duration = .seconds(30)
+    var reconnect = LiveReconnect.Policy()
+
+    public init() {}
+
+    var ring: LiveRing.Policy { LiveRing.Policy(capacity: bufferBytes, maxJumps: maxJumps) }
 }

@@ -16,8 +16,6 @@ struct CatchUpController: Sendable {
         router.head("timeshift/**") { request, context in try await timeshiftPath(request, context, head: true) }
         router.get("streaming/timeshift.php") { request, context in try await timeshiftQuery(request, context, head: false) }
         router.head("streaming/timeshift.php") { request, context in try await timeshiftQuery(request, context, head: true) }
-        router.get("live/**") { request, context in try await live(request, context, head: false) }
-        router.head("live/**") { request, context in try await live(request, context, head: true) }
     }
 
     static let usage = "not a catch-up request; expected /timeshift/USER/PASS/MINUTES/YYYY-MM-DD:HH-MM/ID.ts"
@@ -42,13 +40,12 @@ struct CatchUpController: Sendable {
                                               minutes: Int(clamping: minutes)), request, context, head: head)
     }
 
-    /// `/live/U/P/ID.ts?utc=&lutc=`. Live streaming itself goes through the slot core in the next step
-    /// (docs/live.md); until then a plain live URL is answered 501.
+    /// `/live/U/P/ID.ts?utc=&lutc=` (`LiveStreamController` hands these over).
     func live(_ request: Request, _ context: XCRequestContext, head: Bool) async throws -> Response {
         let query = await XCQuery.from(request, context: context)
         let segments = request.uri.path.split(separator: "/").dropFirst()
         guard let utc = query.int("utc") else {
-            return .text("live streaming through xcserver is not available yet; catch-up is (?utc=&lutc=)", status: .notImplemented)
+            return .text("not a catch-up request; expected ?utc=START&lutc=END (seconds since 1970)", status: .notFound)
         }
         let lutc = query.int("lutc") ?? utc + 7200
         guard segments.count >= 3, let id = segments.last.flatMap({ Int64($0.split(separator: ".")[0]) }),

@@ -46,6 +46,9 @@ final class LiveFanout: Sendable {
         for waiter in woken { waiter.resume(returning: nil) }
     }
 
+    /// True once the upstream is gone for good (`finish`).
+    var isFinished: Bool { state.withLockedValue { $0.finished } }
+
     // MARK: Viewers
 
     func join() -> LiveRing.ViewerID {

@@ -31,6 +31,9 @@ struct LiveReader: Sendable {
     var healthyAfter: Duration
     var policy: LiveReconnect.Policy
     var logger: Logger
+    /// Wait before reopening, times the attempt number: the lost connection is surely closed before the
+    /// next opens (a provider counting sockets sees one), and a dead provider gets no burst of requests.
+    var pause: Duration = .zero
 
     /// Runs until cancelled or out of attempts. `open(relation)` opens relation `relation` of the channel (0 is
     /// the one admitted first); it throws `LiveReader.Refused` when that relation cannot be used now.
@@ -50,7 +53,9 @@ struct LiveReader: Sendable {
             if case .refused = loss { refused = true }
             switch reconnect.lost(refused: refused) {
             case .giveUp: return .gaveUp(attempts: reconnect.attempts)
-            case .reopen(let next, _): relation = next
+            case .reopen(let next, let attempt):
+                relation = next
+                if pause > .zero { try? await Task.sleep(for: pause * attempt) }
             }
         }
         return .cancelled

@@ -34,6 +34,9 @@ struct MetricsController: Sendable {
                 (name: account.name, activeSlots: snapshot.account(account.id!)?.load ?? 0, maxConnections: account.maxConnections)
             }
             services.metrics.setAccounts(accounts)
+            services.metrics.setLiveViewers(services.live.channels.values.reduce(into: [:]) { viewers, state in
+                viewers[String(state.publicID), default: 0] += state.viewers.count
+            })
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

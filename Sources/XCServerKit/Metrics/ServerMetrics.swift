@@ -14,6 +14,9 @@ import Synchronization
 /// - `xcserver_active_slots{account}`: live viewings (provider connections) per account, read at scrape time.
 /// - `xcserver_account_max_connections{account}`: each account's `max_connections`, for ratios.
 /// - `xcserver_upstream_bytes_total{account}`: body bytes streamed from each provider account to clients.
+/// - `xcserver_live_viewers{channel}`: viewers of each watched live channel (its public id), at scrape time.
+/// - `xcserver_live_reconnects_total{account}`: live channel upstreams lost and reopened.
+/// - `xcserver_live_viewer_events_total{event}`: slow live viewers `moved_forward` and `dropped`.
 /// - `xcserver_sync_jobs_total{outcome}`: sync jobs ended, by `done`, `failed`, `cancelled`.
 /// - `xcserver_sync_job_duration_seconds{outcome}`: histogram of sync job wall time.
 public final class ServerMetrics: Sendable {
@@ -22,6 +25,9 @@ public final class ServerMetrics: Sendable {
         static let activeSlots = "xcserver_active_slots"
         static let maxConnections = "xcserver_account_max_connections"
         static let upstreamBytes = "xcserver_upstream_bytes_total"
+        static let liveViewers = "xcserver_live_viewers"
+        static let liveReconnects = "xcserver_live_reconnects_total"
+        static let liveViewerEvents = "xcserver_live_viewer_events_total"
         static let syncJobs = "xcserver_sync_jobs_total"
         static let syncJobDuration = "xcserver_sync_job_duration_seconds"
     }
@@ -55,6 +61,37 @@ public final class ServerMetrics: Sendable {
     /// The account's byte counter, for a stream loop to look up once rather than per chunk.
     func upstreamBytesCounter(account: String) -> CoreMetrics.Counter {
         counter(Name.upstreamBytes, [("account", account)])
+    }
+
+    enum LiveViewerEvent: String {
+        case movedForward = "moved_forward"
+        case dropped
+    }
+
+    func countLiveViewer(_ event: LiveViewerEvent) {
+        counter(Name.liveViewerEvents, [("event", event.rawValue)]).increment()
+    }
+
+    func countLiveReconnect(account: String) {
+        counter(Name.liveReconnects, [("account", account)]).increment()
+    }
+
+    /// Channels given a viewer gauge so far: one no longer watched drops to 0.
+    private let gaugedChannels = Mutex<Set<String>>([])
+
+    /// Sets the per-channel viewer gauges from a scrape-time reading (channel public id → viewers).
+    func setLiveViewers(_ viewers: [String: Int]) {
+        let gone = gaugedChannels.withLock { known in
+            let gone = known.subtracting(viewers.keys)
+            known = Set(viewers.keys)
+            return gone
+        }
+        for (channel, count) in viewers {
+            CoreMetrics.Gauge(label: Name.liveViewers, dimensions: [("channel", channel)], factory: factory).record(count)
+        }
+        for channel in gone {
+            CoreMetrics.Gauge(label: Name.liveViewers, dimensions: [("channel", channel)], factory: factory).record(0)
+        }
     }
 
     func recordSyncJob(outcome: String, duration: Duration) {
@@ -94,9 +131,9 @@ public final class ServerMetrics: Sendable {
         case "player_api.php":
             guard let action, !action.isEmpty else { return "player_api" }
             return XCAction(rawValue: action) != nil ? "player_api:\(action)" : "player_api:other"
-        case "movie", "series", "api", "metrics", "health": return first
+        case "movie", "series", "live", "timeshift", "hls", "api", "metrics", "health": return first
         case "get.php", "xmltv.php": return first
-        default: return "other"
+        default: return LivePath(path: path) != nil ? "live" : "other"
         }
     }
 }

@@ -24,6 +24,7 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     private let state: Mutex<Locked>
     /// Notified after each step that produced an event (see `step`).
     public let changes: ChangeSignal? = ChangeSignal()
+    public let channelEnds = ChannelEnds()
 
     private struct Locked {
         var machine: SlotStateMachine
@@ -94,6 +95,10 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
         }
     }
 
+    public func moveChannel(contentID: Int64, from: SlotCandidate, reason: FailoverReason) async throws(SlotRefusal) -> SlotCandidate {
+        try step { $0.moveChannel(.channel(contentID: contentID, relationID: from.relationID), from: from, reason: reason, now: $1) }.get()
+    }
+
     // MARK: SlotLeaseBackend
 
     func leaseReleased(slotID: Int64) {
@@ -124,7 +129,7 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     /// Runs one state-machine step under the lock at the clock's current instant (checking the invariants after
     /// it when asked to), then logs its events with the lock released.
     private func step<Value: Sendable>(_ body: (inout SlotStateMachine, ContinuousClock.Instant) -> (Value, [SlotEvent])) -> Value {
-        let (value, events) = state.withLock { locked in
+        let (value, events, unshared) = state.withLock { locked in
             let now = clock.now()
             var (value, events) = body(&locked.machine, now)
             if verifiesInvariants {
@@ -132,10 +137,11 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
                 locked.violations += found
                 events += found.map(SlotEvent.violation)
             }
-            return (value, events)
+            return (value, events, locked.machine.unsharedChannelEnds(in: events, now: now))
         }
         log.log(events)
         if !events.isEmpty { changes?.notify() }
+        for (channel, zapped) in unshared { channelEnds.notify(channel, zapped: zapped) }
         return value
     }
 }

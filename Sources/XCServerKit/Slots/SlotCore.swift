@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The whole contract between the server and slot bookkeeping; everything outside `Slots/` sees only this.
 ///
@@ -19,6 +20,38 @@ public protocol SlotCore: Sendable {
     /// Notified after every decision that changed a slot (created, ended, moved, lingering...), so the web
     /// page's event stream pushes the change. Nil when the core cannot tell; listeners then refresh on a timer.
     var changes: ChangeSignal? { get }
+
+    /// A live channel's upstream was lost after its first byte: moves every slot sharing it (content
+    /// `contentID` on `from`) to the next relation with room and returns it (docs/live-streaming.md,
+    /// "Reconnect and failover"). Throws when no other relation can take the channel now.
+    func moveChannel(contentID: Int64, from: SlotCandidate, reason: FailoverReason) async throws(SlotRefusal) -> SlotCandidate
+    /// Told the channel upstream (content id, relation id) of every live slot that ended (zapped, or its
+    /// linger over), so whoever holds that connection closes it if no viewer is left on it.
+    var channelEnds: ChannelEnds { get }
+}
+
+/// Where the slot core tells the live hub which channel upstreams lost a slot (see `SlotCore.channelEnds`).
+/// The handler runs on the deciding thread after the slot core's lock is released, before `acquire`
+/// returns: a zapped channel's connection is closing while the new viewing waits out the settle time.
+public final class ChannelEnds: Sendable {
+    public struct Channel: Hashable, Sendable {
+        public var contentID: Int64
+        public var relationID: Int64
+    }
+
+    private let handler = Mutex<(@Sendable (Channel, _ zapped: Bool) -> Void)?>(nil)
+
+    public init() {}
+
+    /// Sets the one listener (the live hub). `zapped`: the slot was ended for another viewing of its
+    /// device, which may still have a request reading the channel; else its linger ended.
+    public func listen(_ body: @escaping @Sendable (Channel, _ zapped: Bool) -> Void) {
+        handler.withLock { $0 = body }
+    }
+
+    func notify(_ channel: Channel, zapped: Bool) {
+        handler.withLock { $0 }?(channel, zapped)
+    }
 }
 
 extension SlotCore {

@@ -51,7 +51,10 @@ struct SlotStateMachine: Sendable {
 
     /// One request of the slot ended; the slot lingers when it was the last one in flight.
     mutating func release(_ id: Int64, now: ContinuousClock.Instant) -> [SlotEvent] {
-        guard var r = table.slots[id], r.inFlight > 0 else {
+        // A slot ended while a request was still in flight (a live viewing zapped by the same device's next
+        // channel): that request's end is expected and changes nothing.
+        guard var r = table.slots[id] else { return [] }
+        guard r.inFlight > 0 else {
             return [.violation("release of slot \(id) that has no request in flight")]
         }
         r.inFlight -= 1
@@ -146,7 +149,7 @@ struct SlotStateMachine: Sendable {
         let userNeed = max(0, userLoad - req.userMaxConnections + 1)
         var userVictims: [Int64] = []
         if userNeed > 0 {
-            userVictims = table.lingering(table.byUser[key.userID] ?? [], user: key.userID, clientIP: nil)
+            userVictims = table.zappable(table.byUser[key.userID] ?? [], for: key, sameDevice: false)
             if userVictims.count < userNeed {
                 return refuse(key, .userLimit(max: req.userMaxConnections), isHead: req.isHead, events: &events)
             }
@@ -195,7 +198,9 @@ struct SlotStateMachine: Sendable {
     ) -> Grant {
         var settleDelay = Duration.zero
         for v in settling {
-            if let idle = table.slots[v]?.idleSince { settleDelay = max(settleDelay, idle + policy.settle - now) }
+            // A victim still in flight (a live viewing its device zapped away from) closes from now.
+            let idle = table.slots[v].map { $0.idleSince ?? now } ?? now
+            settleDelay = max(settleDelay, idle + policy.settle - now)
         }
         for v in zapping { table.zap(v, for: req.key, at: now, events: &events) }
         let id = table.nextID
@@ -225,7 +230,7 @@ struct SlotStateMachine: Sendable {
         for c in usable {
             var remaining = table.capacitySlots(c, now: now, events: &events).filter { !ending.contains($0) }
             var victims: [Int64] = []
-            for victim in table.lingering(remaining, user: key.userID, clientIP: key.clientIP) {
+            for victim in table.zappable(remaining, for: key, sameDevice: true) {
                 let load = table.load(of: remaining)
                 guard load >= c.maxConnections else { break }
                 let without = remaining.filter { $0 != victim }
@@ -288,5 +293,60 @@ struct SlotStateMachine: Sendable {
         table.remember(next)
         events.append(.failover(r, from: from, to: next, why: reason, backedOff: backsOff))
         return .success(next)
+    }
+}
+
+/// The live channel's upstream moving to another relation while its viewers stay connected
+/// (docs/live-streaming.md, "Reconnect and failover").
+///
+/// A film viewing is pinned once its head went out, because another account's copy is another file. A live
+/// channel is a broadcast: the same channel from another account is what the viewer wants, so after the
+/// upstream was lost every slot sharing it moves together to the next relation with room, and the account
+/// load follows the one connection that is really open.
+extension SlotStateMachine {
+    /// Moves every live slot of `channel` to the next relation of the channel (admission order, accounts
+    /// that failed this channel skipped) whose account has room for one more upstream. Provider refusals back
+    /// the old account off, as for films.
+    mutating func moveChannel(
+        _ channel: SlotRecord.Upstream, from: SlotCandidate, reason: FailoverReason, now: ContinuousClock.Instant
+    ) -> (Result<SlotCandidate, SlotRefusal>, [SlotEvent]) {
+        var events: [SlotEvent] = []
+        let sharing = table.slots.values.filter { $0.upstream == channel && $0.isLive(at: now) }.sorted { $0.id < $1.id }
+        guard let first = sharing.first else { return (.failure(.noCandidates), events) }
+        if reason.isProviderRefusal { table.backoffUntil[from.accountID] = now + policy.backoff }
+        let failed = Set(sharing.flatMap(\.failedAccounts) + [from.accountID])
+        let others = first.candidates.filter { !failed.contains($0.accountID) }
+        guard !others.isEmpty else {
+            events.append(.failoverRefused(first, from: from, why: reason, refusal: .noCandidates, backedOff: reason.isProviderRefusal))
+            return (.failure(.noCandidates), events)
+        }
+        guard let (next, victims) = pick(from: others, for: first.key, now: now, events: &events) else {
+            let refusal = SlotRefusal.noCapacity(accounts: others.map(\.accountName))
+            events.append(.failoverRefused(first, from: from, why: reason, refusal: refusal, backedOff: reason.isProviderRefusal))
+            return (.failure(refusal), events)
+        }
+        for v in victims { table.zap(v, for: first.key, at: now, events: &events) }
+        for var r in sharing {
+            table.move(r.id, fromAccount: r.candidate.accountID, toAccount: next.accountID)
+            if !r.failedAccounts.contains(from.accountID) { r.failedAccounts.append(from.accountID) }
+            r.candidate = next
+            r.lastActivity = now
+            table.slots[r.id] = r
+            events.append(.failover(r, from: from, to: next, why: reason, backedOff: reason.isProviderRefusal))
+        }
+        table.remember(next)
+        return (.success(next), events)
+    }
+
+    /// The channel upstreams of live slots ended in `events` that no remaining slot shares: their
+    /// connection is to close (forced when the slot was zapped: its request may still be reading).
+    func unsharedChannelEnds(in events: [SlotEvent], now: ContinuousClock.Instant) -> [(ChannelEnds.Channel, zapped: Bool)] {
+        var ends: [(ChannelEnds.Channel, zapped: Bool)] = []
+        for case .ended(let record, let cause, _) in events where record.key.kind == .live {
+            let upstream = record.upstream
+            guard !table.slots.values.contains(where: { $0.upstream == upstream && $0.isLive(at: now) }) else { continue }
+            ends.append((ChannelEnds.Channel(contentID: record.key.contentID, relationID: record.candidate.relationID), cause == .zapped))
+        }
+        return ends
     }
 }

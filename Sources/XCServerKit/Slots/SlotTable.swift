@@ -94,6 +94,22 @@ struct SlotTable: Sendable {
             .map(\.id)
     }
 
+    /// What a request of `key` may end to make room among `ids`: lingering slots (the same device's when
+    /// `sameDevice`), idle the longest first; then, for a live request, the same device's live viewings of
+    /// other channels still in flight. A player zapping closes its old connection only just before (or
+    /// after) asking for the new channel, so that viewing is over although its request has not ended yet
+    /// (docs/slots.md, "Live channels").
+    func zappable(_ ids: [Int64], for key: ViewerKey, sameDevice: Bool) -> [Int64] {
+        let idle = lingering(ids, user: key.userID, clientIP: sameDevice ? key.clientIP : nil)
+        guard key.kind == .live else { return idle }
+        let watching = ids.compactMap { slots[$0] }
+            .filter { $0.inFlight > 0 && $0.key.kind == .live && $0.key.userID == key.userID && $0.key.clientIP == key.clientIP
+                && $0.key.contentID != key.contentID }
+            .sorted { $0.lastActivity < $1.lastActivity }
+            .map(\.id)
+        return idle + watching
+    }
+
     /// Ends the account's expired slots; returns its load: the upstream connections its live slots hold
     /// (each viewing of a film one, all viewings of one live channel on one relation one together).
     mutating func prune(account: Int64, now: ContinuousClock.Instant, events: inout [SlotEvent]) -> Int {

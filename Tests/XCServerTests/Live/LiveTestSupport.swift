@@ -1,4 +1,6 @@
 import FixtureProvider
+import NIOCore
+import NIOPosix
 import Foundation
 import Sync
 import XCModels
@@ -44,4 +46,25 @@ extension TestEnvironment {
 /// Decodes a base64 field of a guide answer.
 func base64Text(_ value: ProviderValue) -> String? {
     value.string.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// A live viewer that asks for a stream and then reads nothing: its socket's receive buffer is small and
+/// never drained, so xcserver's writes to it block as a stalled TV's would.
+final class StuckReader: Sendable {
+    let channel: any Channel
+
+    private init(channel: any Channel) { self.channel = channel }
+
+    static func open(port: Int, sourceIP: String, path: String) async throws -> StuckReader {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4096)
+            .bind(to: try SocketAddress(ipAddress: sourceIP, port: 0))
+            .connect(host: "127.0.0.1", port: port).get()
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: xcserver-tests/stuck\r\n\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        return StuckReader(channel: channel)
+    }
+
+    func close() { channel.close(promise: nil) }
 }

@@ -103,4 +103,51 @@ import Testing
                               now: at(1)).0
         #expect(another.map(\.slotID) == .failure(.noCapacity(accounts: ["alpha"])))
     }
+
+    /// TiviMate asks for the next channel before its old connection's end reached xcserver: on a full
+    /// account the same device's running viewing of another channel ends for it (and the new one waits
+    /// out the settle time), but never another device's, and a film of that device is never cut.
+    @Test func zappingEndsTheSameDevicesRunningChannelButNoOneElses() throws {
+        var m = machine()
+        let first = try watch(&m, user: 1, ip: "10.0.0.2", channel: 1, at: at(0)).get()
+        let (result, events) = m.admit(SlotRequest(key: ViewerKey(userID: 1, clientIP: "10.0.0.2", kind: .live, contentID: 2),
+                                                   userMaxConnections: 1, candidates: channel(2)), now: at(5))
+        let next = try result.get()
+        #expect(events.contains { if case .zapped(let r, _) = $0 { r.id == first.slotID } else { false } })
+        #expect(next.settleDelay == .milliseconds(300), "the zapped connection closes from now")
+        #expect(m.unsharedChannelEnds(in: events, now: at(5)).map(\.0) == [ChannelEnds.Channel(contentID: 1, relationID: 1001)])
+        #expect(m.unsharedChannelEnds(in: events, now: at(5)).map(\.zapped) == [true])
+        #expect(m.release(first.slotID, now: at(5.1)).isEmpty, "the zapped request's late end is expected")
+        // Another device of another login cannot take the account from a running viewing.
+        #expect(watch(&m, user: 2, ip: "10.0.0.3", channel: 3, at: at(6)) == .failure(.noCapacity(accounts: ["alpha"])))
+        // The same device's film in flight is not a channel it left.
+        var films = machine()
+        _ = try films.admit(SlotRequest(key: ViewerKey(userID: 1, clientIP: "10.0.0.2", kind: .movie, contentID: 9),
+                                        userMaxConnections: 2, candidates: [slotAccount(1, "alpha", max: 1, relation: 77)]), now: at(0)).0.get()
+        #expect(watch(&films, user: 1, ip: "10.0.0.2", channel: 1, userMax: 2, at: at(1)) == .failure(.noCapacity(accounts: ["alpha"])))
+        #expect(m.invariantViolations(now: at(6)).isEmpty)
+    }
+
+    /// A channel lost after its first byte moves with every viewer to the next account with room.
+    @Test func aLostChannelMovesWithAllItsViewersToTheNextAccount() throws {
+        var m = machine()
+        let both = [slotAccount(1, "alpha", max: 1, relation: 1001), slotAccount(2, "beta", priority: 0, max: 1, relation: 2001)]
+        func join(_ user: Int64, _ ip: String) throws -> SlotStateMachine.Grant {
+            try m.admit(SlotRequest(key: ViewerKey(userID: user, clientIP: ip, kind: .live, contentID: 1),
+                                    userMaxConnections: 1, candidates: both), now: at(0)).0.get()
+        }
+        let a = try join(1, "10.0.0.2")
+        let b = try join(2, "10.0.0.3")
+        #expect(a.candidate.accountID == 1 && b.candidate.accountID == 1)
+        let (moved, events) = m.moveChannel(.channel(contentID: 1, relationID: 1001), from: a.candidate, reason: .status(509), now: at(1))
+        #expect(try moved.get().accountID == 2)
+        #expect(events.filter { if case .failover = $0 { true } else { false } }.count == 2, "both viewings moved")
+        let snapshot = m.snapshot(now: at(1))
+        #expect(snapshot.slots.allSatisfy { $0.accountID == 2 })
+        #expect(snapshot.accounts.first { $0.id == 1 }?.load == 0 && snapshot.accounts.first { $0.id == 2 }?.load == 1)
+        #expect(m.invariantViolations(now: at(1)).isEmpty)
+        // Lost again on beta: alpha refused moments ago (backed off), so there is nowhere to go.
+        let (again, _) = m.moveChannel(.channel(contentID: 1, relationID: 2001), from: try moved.get(), reason: .connectError, now: at(2))
+        #expect(again.map(\.accountID) == .failure(.noCandidates))
+    }
 }

@@ -43,9 +43,10 @@ final class TestEnvironment: Sendable {
     /// logs (default: stderr at `$LOG_LEVEL`, else warning).
     static func with<T>(
         accounts: [ProviderAccount]? = nil, sync: Bool = true, config: ServerConfig = ServerConfig(), logger: Logger? = nil,
-        _ body: (TestEnvironment) async throws -> T
+        liveBitsPerSecond: Int = 2_000_000, _ body: (TestEnvironment) async throws -> T
     ) async throws -> T {
-        let environment = try await TestEnvironment(accounts: accounts ?? fixtureAccounts(), config: config, logger: logger)
+        let environment = try await TestEnvironment(accounts: accounts ?? fixtureAccounts(), config: config, logger: logger,
+                                                    liveBitsPerSecond: liveBitsPerSecond)
         do {
             if sync {
                 let report = try await environment.services.sync.run()
@@ -60,10 +61,10 @@ final class TestEnvironment: Sendable {
         }
     }
 
-    private init(accounts: [ProviderAccount], config: ServerConfig, logger: Logger?) async throws {
+    private init(accounts: [ProviderAccount], config: ServerConfig, logger: Logger?, liveBitsPerSecond: Int) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-test-\(UUID().uuidString)")
         store = try Store(path: directory.appendingPathComponent("test.sqlite").path)
-        provider = try await FixtureProvider.start(accounts: accounts.map(\.fixture))
+        provider = try await FixtureProvider.start(accounts: accounts.map(\.fixture), liveBitsPerSecond: liveBitsPerSecond)
         for account in accounts {
             try await store.addAccount(Account(
                 name: account.name, baseURL: provider.baseURL, username: account.fixture.username,
@@ -78,7 +79,7 @@ final class TestEnvironment: Sendable {
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
             return logger
         }()
-        slotCore = InProcessSlotCore(grace: config.grace, settle: config.settle, backoff: config.backoff, logger: logger,
+        slotCore = InProcessSlotCore(grace: config.grace, liveLinger: config.liveLinger, settle: config.settle, backoff: config.backoff, logger: logger,
                                      verifiesInvariants: true)
         services = AppServices(
             config: config, store: store, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0), slots: slotCore, logger: logger)
