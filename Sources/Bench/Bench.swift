@@ -29,6 +29,7 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Only compare list sync without and with variant copies (interleaved, --runs rounds).") var variantSync = false
     @OptionGroup var sockets: SocketBenchOptions
     @OptionGroup var live: LiveBenchOptions
+    @OptionGroup var liveStream: LiveStreamBenchOptions
 
     func run() async throws {
         let work = directory.map { URL(fileURLWithPath: $0) }
@@ -40,6 +41,7 @@ struct Bench: AsyncParsableCommand {
         }
         if sockets.socketsOnly { return try await SocketBench(options: sockets, work: work).run() }
         if live.liveOnly { return try await LiveBench(options: live, work: work).run() }
+        if liveStream.liveStreamOnly { return try await LiveStreamBench(options: liveStream, work: work).run() }
         if !streams.streamsOnly && !load.loadOnly { try await runCatalog(work) }
         if !streams.streamsOnly && !streams.catalogOnly {
             try await LoadBench(movies: movies, series: series, episodesPerSeries: episodesPerSeries, options: load, work: work).run()
