@@ -13,6 +13,8 @@ import XCModels
 struct LiveChannelReader: Sendable {
     let services: AppServices
     let contentID: Int64
+    /// The channel's id as clients know it, for the log.
+    let publicID: Int64
     /// Every relation of the channel, in admission order.
     let targets: [StreamTarget]
     let clientUserAgent: String?
@@ -31,20 +33,20 @@ struct LiveChannelReader: Sendable {
         let place = NIOLockedValueBox(Place(channel: channel))
         let flowing = services.upstream.readBudget.enter()
         defer { flowing.leave() }
-        logger.info("[live] channel \(contentID) opening on \(name(channel))")
+        logger.info("[live] channel \(publicID) opening on \(name(channel))")
         let outcome = await reader.run(into: fanout, relations: targets.count, open: { index in
             try await open(index: index, place: place)
         }, lost: { _, loss in
             let channel = place.withLockedValue { $0.channel }
             services.live.noteReconnect(channel)
             services.metrics.countLiveReconnect(account: name(channel))
-            logger.info("[live] channel \(contentID) on \(name(channel)) lost (\(Self.describe(loss))); reopening")
+            logger.info("[live] channel \(publicID) on \(name(channel)) lost (\(Self.describe(loss))); reopening")
         })
         let last = place.withLockedValue { $0.channel }
         switch outcome {
-        case .cancelled: logger.info("[live] channel \(contentID) closed on \(name(last))")
+        case .cancelled: logger.info("[live] channel \(publicID) closed on \(name(last))")
         case .gaveUp(let attempts):
-            logger.warning("[live] channel \(contentID) gave up after \(attempts) attempts (last on \(name(last))); its viewers end")
+            logger.warning("[live] channel \(publicID) gave up after \(attempts) attempts (last on \(name(last))); its viewers end")
         }
     }
 
@@ -56,9 +58,9 @@ struct LiveChannelReader: Sendable {
                 let next = try await services.slots.moveChannel(contentID: contentID, from: from, reason: failure)
                 current = LiveHub.Channel(contentID: contentID, relationID: next.relationID)
                 services.live.move(channel, to: current)
-                services.logger.info("[live] channel \(contentID) moved from \(from.accountName) to \(next.accountName)")
+                services.logger.info("[live] channel \(publicID) moved from \(from.accountName) to \(next.accountName)")
             } catch {
-                services.logger.info("[live] channel \(contentID) stays on \(from.accountName): \(error.message)")
+                services.logger.info("[live] channel \(publicID) stays on \(from.accountName): \(error.message)")
             }
         }
         place.withLockedValue {

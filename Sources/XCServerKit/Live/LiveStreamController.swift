@@ -60,7 +60,7 @@ struct LiveStreamController: Sendable {
         }
         let hub = services.live
         let channel = LiveHub.Channel(contentID: contentID, relationID: lease.candidate.relationID)
-        let reader = LiveChannelReader(services: services, contentID: contentID, targets: targets,
+        let reader = LiveChannelReader(services: services, contentID: contentID, publicID: path.id, targets: targets,
                                        clientUserAgent: request.headers[.userAgent])
         let attachment = hub.attach(channel, publicID: path.id, watcher: .init(login: login.user.username, address: clientIP)) { fanout in
             await reader.run(into: fanout, first: channel)
