@@ -136,7 +136,7 @@ import Testing
         ("/api/sync/jobs/3", nil, "api"),
         ("/metrics", nil, "metrics"),
         ("/health", nil, "health"),
-        ("/u/p/12345", nil, "other"),
+        ("/u/p/12345", nil, "live"),
         ("/", nil, "other"),
     ] as [(String, String?, String)])
     func routeLabelsAreBounded(path: String, action: String?, label: String) {
