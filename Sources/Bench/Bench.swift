@@ -75,11 +75,7 @@ struct Bench: AsyncParsableCommand {
         let resync = try await Self.runChild(executable, ["sync", "--rate", "0"] + common)
         print(String(format: "re-sync, nothing changed: %.2f s", resync.seconds))
 
-        let port = try await FixtureProvider.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", "bench"] + common
-        try server.run()
+        let (server, port) = try await Self.startServer(executable, ["--admin-token", "bench"] + common)
         do {
             try await measureLists(port: port, server: server)
         } catch {

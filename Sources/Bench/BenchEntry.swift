@@ -1,3 +1,4 @@
+import FixtureProvider
 import Foundation
 import XCServerKit
 
@@ -21,6 +22,19 @@ extension Bench {
             throw UserFacingError("no xcserver beside \(me): build it first with `swift build -c release --product xcserver`")
         }
         return server
+    }
+}
+
+extension Bench {
+    /// Starts `xcserver serve` on 127.0.0.1 at a free port, syncing never, with `arguments` added (the
+    /// database and log level among them); returns the process and its port.
+    static func startServer(_ executable: String, _ arguments: [String]) async throws -> (Process, Int) {
+        let port = try await FixtureProvider.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: executable)
+        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0"] + arguments
+        try server.run()
+        return (server, port)
     }
 }
 

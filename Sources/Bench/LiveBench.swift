@@ -78,12 +78,7 @@ struct LiveBench {
             print(String(format: "guide import alone (in this process): %.2f s, %d programmes kept", started.duration(to: .now).inSeconds, counts.added))
         }
 
-        let port = try await FixtureProvider.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--epg-interval", "0",
-                            "--admin-token", "bench"] + common
-        try server.run()
+        let (server, port) = try await Bench.startServer(executable, ["--epg-interval", "0", "--admin-token", "bench"] + common)
         defer { Task { await StreamBench.stop(server) } }
         try await StreamBench.waitForHealth(client: .shared, port: port)
         let base = "http://127.0.0.1:\(port)"

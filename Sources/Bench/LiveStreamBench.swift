@@ -23,18 +23,9 @@ struct LiveStreamBench {
     let options: LiveStreamBenchOptions
     let work: URL
 
-    static func list(_ ids: ClosedRange<Int>, prefix: String) -> [UInt8] {
-        Array(("[" + ids.map { id in
-            #"{"num":\#(id),"name":"\#(prefix) \#(id)","stream_type":"live","stream_id":\#(id),"stream_icon":"","epg_channel_id":"\#(prefix.lowercased())\#(id).tv","category_id":"1","tv_archive":0}"#
-        }.joined(separator: ",") + "]").utf8)
-    }
-
     func run() async throws {
-        let categories = Array(#"[{"category_id":"1","category_name":"Bench","parent_id":0}]"#.utf8)
-        let wide = FixtureAccount(username: "wide", password: "p", maxConnections: 100, catalog: try FixtureCatalog(lists: [
-            "get_live_categories": categories, "get_live_streams": Self.list(1...60, prefix: "Wide")]))
-        let single = FixtureAccount(username: "single", password: "p", maxConnections: 1, catalog: try FixtureCatalog(lists: [
-            "get_live_categories": categories, "get_live_streams": Self.list(101...111, prefix: "Zap")]))
+        let wide = FixtureAccount(username: "wide", password: "p", maxConnections: 100, catalog: try .channels(Array(1...60), prefix: "Wide"))
+        let single = FixtureAccount(username: "single", password: "p", maxConnections: 1, catalog: try .channels(Array(101...111), prefix: "Zap"))
         let provider = try await FixtureProvider.start(accounts: [wide, single], liveBitsPerSecond: options.liveMbits * 1_000_000)
         defer { Task { await provider.stop() } }
         var faults = provider.faults(for: "single")
@@ -48,12 +39,7 @@ struct LiveStreamBench {
         let executable = try Bench.serverExecutable()
         let common = ["--db", dbPath, "--log-level", "warning"]
         _ = try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
-        let port = try await FixtureProvider.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--epg-interval", "0",
-                            "--admin-token", "bench"] + common
-        try server.run()
+        let (server, port) = try await Bench.startServer(executable, ["--epg-interval", "0", "--admin-token", "bench"] + common)
         defer { Task { await StreamBench.stop(server) } }
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30)), decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 2000)

@@ -43,11 +43,7 @@ struct SocketBench {
         let ids = try await store.moviePublicIDsByStreamID().sorted { $0.key < $1.key }.map(\.value)
         guard ids.count == titles else { throw UserFacingError("the sockets catalog synced \(ids.count) movies, expected \(titles)") }
 
-        let port = try await FixtureProvider.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--grace", "30"] + common
-        try server.run()
+        let (server, port) = try await Bench.startServer(executable, ["--grace", "30"] + common)
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(20)), decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 3 * viewings + 16)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

@@ -95,11 +95,7 @@ struct StreamBench {
             throw UserFacingError("the streaming catalog synced \(publicIDs.count) movies, expected \(concurrent + 2)")
         }
 
-        let port = try await FixtureProvider.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--sync-interval", "0", "--admin-token", Self.adminToken] + common
-        try server.run()
+        let (server, port) = try await Bench.startServer(executable, ["--admin-token", Self.adminToken] + common)
 
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(20)), decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrent + 64)

@@ -136,7 +136,7 @@ extension ProviderResponder {
     /// `/timeshift/U/P/DURATION/START/ID.ts` (`segments` after `timeshift`) and
     /// `/streaming/timeshift.php?username=&password=&stream=&start=&duration=`: a recording of
     /// `timeshiftSize` TS bytes (after `timeshiftGarbage`) with Range, recorded with its START.
-    func timeshift(_ request: Request, segments: [Substring]) -> Response {
+    func timeshift(_ request: Request, segments: [Substring]) throws -> Response {
         var username = "", password = "", start = "", idText = ""
         if segments.isEmpty {
             var parameters: [String: String] = [:]
@@ -156,15 +156,12 @@ extension ProviderResponder {
                                           range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
                                           viaLoadBalancer: false)
         record.timeshiftStart = start
-        func answer(_ response: Response) -> Response {
-            record.status = Int(response.status.code)
-            core.record(record, username: username)
-            return response
+        func answer(_ response: Response) -> Response { recorded(response, &record, username: username) }
+        let account: FixtureAccount
+        switch try admitStream(&record, username: username, password: password, channel: nil) {
+        case .answered(let response): return response
+        case .admitted(let admitted, _): account = admitted
         }
-        guard let (account, faults) = core.lookup(username), account.password == password else {
-            return answer(Self.text(.unauthorized, "bad credentials"))
-        }
-        if let status = faults.streamStatus { return answer(Self.text(Self.status(status), "refused by provider (\(status))")) }
         guard let streamID = Int(idText), !start.isEmpty else { return answer(Self.text(.notFound, "stream not found")) }
         let total = account.live.timeshiftGarbage.count + account.live.timeshiftSize
         let range: Range<Int>

@@ -26,9 +26,9 @@ struct ProviderResponder: HTTPResponder {
         case "xmltv.php" where segments.count == 1:
             return guide(request)
         case "timeshift":
-            return timeshift(request, segments: Array(segments.dropFirst()))
+            return try timeshift(request, segments: Array(segments.dropFirst()))
         case "streaming" where segments.count == 2 && segments.last == "timeshift.php":
-            return timeshift(request, segments: [])
+            return try timeshift(request, segments: [])
         case "live":
             return try await liveStream(request, segments: Array(segments.dropFirst()), channel: context.channel)
         case _ where segments.count == 3 && LiveStreamPath.isShortForm(segments.last!):
@@ -189,25 +189,11 @@ struct ProviderResponder: HTTPResponder {
             method: request.method.rawValue, kind: kind.rawValue, streamID: streamID,
             range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
             viaLoadBalancer: viaLoadBalancer)
-        func answer(_ response: Response) -> Response {
-            record.status = Int(response.status.code)
-            core.record(record, username: username)
-            return response
-        }
-
-        guard let (account, faults) = core.lookup(username), account.password == password else {
-            return answer(Self.text(.unauthorized, "bad credentials"))
-        }
-        if case .refused(let refusal) = core.admitSocket(username: username, channel: channel) {
-            guard let response = ProviderCore.socketRefusal(refusal, channel: channel) else {
-                record.status = 0
-                core.record(record, username: username)
-                throw DroppedConnection()
-            }
-            return answer(response)
-        }
-        if let status = faults.streamStatus {
-            return answer(Self.text(Self.status(status), "refused by provider (\(status))"))
+        func answer(_ response: Response) -> Response { recorded(response, &record, username: username) }
+        let (account, faults): (FixtureAccount, FixtureFaults)
+        switch try admitStream(&record, username: username, password: password, channel: channel) {
+        case .answered(let response): return response
+        case .admitted(let admitted, let admittedFaults): (account, faults) = (admitted, admittedFaults)
         }
         if isHead, faults.rejectHead { return answer(Self.text(.methodNotAllowed, "HEAD not allowed")) }
         if faults.redirectStreams, !viaLoadBalancer {

@@ -136,11 +136,7 @@ import XCModels
     /// closed. The previous channel ends at once, its provider connection closes before the next opens.
     @Test(.timeLimit(.minutes(4))) func zappingThroughTenChannelsOnAOneConnectionAccountNeverDoublesTheProvider() async throws {
         let channels = (1...10).map { 4000 + $0 }
-        let list = channels.map { #"{"num":\#($0 - 4000),"name":"Zap \#($0)","stream_type":"live","stream_id":\#($0),"stream_icon":"","epg_channel_id":"zap\#($0).tv","category_id":"1","tv_archive":0}"# }
-        let catalog = try FixtureCatalog(lists: [
-            "get_live_categories": Array(#"[{"category_id":"1","category_name":"Zap","parent_id":0}]"#.utf8),
-            "get_live_streams": Array("[\(list.joined(separator: ","))]".utf8),
-        ])
+        let catalog = try FixtureCatalog.channels(channels, prefix: "Zap")
         let account = FixtureAccount(username: "zap", password: "zap-pass", maxConnections: 1, catalog: catalog, mediaSeed: 7, mediaSize: 1000)
         try await TestEnvironment.with(accounts: [.init(fixture: account, name: "zap", priority: 1, maxConnections: 1)]) { env in
             Self.enforce(env, "zap")

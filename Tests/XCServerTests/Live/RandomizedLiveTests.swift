@@ -21,11 +21,7 @@ import XCModels
 
     @Test(.timeLimit(.minutes(4))) func joinsLeavesAndZapsKeepEveryLimit() async throws {
         let channels = [5001, 5002, 5003, 5004]
-        let list = channels.map { #"{"num":\#($0 - 5000),"name":"Mix \#($0)","stream_type":"live","stream_id":\#($0),"stream_icon":"","epg_channel_id":"mix\#($0).tv","category_id":"1","tv_archive":0}"# }
-        let catalog = try FixtureCatalog(lists: [
-            "get_live_categories": Array(#"[{"category_id":"1","category_name":"Mix","parent_id":0}]"#.utf8),
-            "get_live_streams": Array("[\(list.joined(separator: ","))]".utf8),
-        ])
+        let catalog = try FixtureCatalog.channels(channels, prefix: "Mix")
         let account = FixtureAccount(username: "mix", password: "mix-pass", maxConnections: 2, catalog: catalog, mediaSeed: 9, mediaSize: 1000)
         try await TestEnvironment.with(accounts: [.init(fixture: account, name: "mix", priority: 1, maxConnections: 2)]) { env in
             LiveStreamTests.enforce(env, "mix")
