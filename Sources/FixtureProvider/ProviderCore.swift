@@ -46,6 +46,8 @@ final class ProviderCore: Sendable {
     let state: NIOLockedValueBox<State>
     let host: String
     let pathPrefix: String
+    /// HLS fetch counts and the segment timeline (`LiveHLS.swift`).
+    let hls = FixtureHLSBook()
 
     init(accounts: [FixtureAccount], host: String, pathPrefix: String) {
         var state = State()

@@ -31,6 +31,8 @@ struct ProviderResponder: HTTPResponder {
             return timeshift(request, segments: [])
         case "movie", "series":
             return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false, channel: context.channel)
+        case "live" where FixtureHLS.handles(segments.dropFirst()), "hlsr":
+            return hls(request, segments: Array(segments.dropFirst()), absolute: first == "hlsr")
         case "lb":
             let rest = Array(segments.dropFirst())
             guard rest.count >= 2, core.isValidToken(String(rest[0])),
