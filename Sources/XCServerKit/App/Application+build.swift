@@ -29,6 +29,7 @@ func buildRouter(services: AppServices) -> Router<XCRequestContext> {
     PlaylistController(services: services).register(on: router)
     StreamController(services: services).register(on: router)
     CatchUpController(services: services).register(on: router)
+    HLSController(services: services).register(on: router)
     AdminAPI.register(on: router, services: services)
     AdminPage.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }

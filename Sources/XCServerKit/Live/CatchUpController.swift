@@ -48,6 +48,7 @@ struct CatchUpController: Sendable {
         let query = await XCQuery.from(request, context: context)
         let segments = request.uri.path.split(separator: "/").dropFirst()
         guard let utc = query.int("utc") else {
+            if request.uri.path.hasSuffix(".m3u8") { return try await HLSController(services: services).channelPlaylist(request, context, head: head) }
             return .text("live streaming through xcserver is not available yet; catch-up is (?utc=&lutc=)", status: .notImplemented)
         }
         let lutc = query.int("lutc") ?? utc + 7200
