@@ -197,6 +197,25 @@ import XCModels
         }
     }
 
+    @Test func aProviderFailingASegmentIsA502AndItsCredentialsStayOutOfTheLog() async throws {
+        let logs = SlotLogCapture()
+        try await TestEnvironment.with(logger: logs.logger) { env in
+            let playlist = try await env.request(playlistPath(env, 3001))
+            #expect(playlist.status == 200)
+            // The provider starts refusing: the segment's upstream URL (/hlsr/alpha/PASSWORD/…) is logged.
+            env.provider.setFaults(FixtureFaults(streamStatus: 503), for: "alpha")
+            let failed = try await env.request(try #require(Self.uris(playlist.text).last))
+            #expect(failed.status == 502 && failed.text.contains("did not deliver a segment"), "\(failed.text)")
+            #expect(env.provider.stats(for: "alpha").streamRequests.last?.status == 503, "the provider was asked")
+            #expect(!logs.lines(containing: "[live] HLS viewing of channel 3001 started on alpha").isEmpty)
+            #expect(!logs.lines(containing: "answered 503").isEmpty, "\(logs.all)")
+            for secret in [FixtureAccount.alphaPassword, FixtureProvider.percentEncode(FixtureAccount.alphaPassword),
+                           PlaylistController.pathEncode(FixtureAccount.alphaPassword), "a%2Bb"] {
+                #expect(logs.lines(containing: secret).isEmpty, "\(logs.lines(containing: secret))")
+            }
+        }
+    }
+
     @Test func ffmpegPlaysAChannelThroughXcserver() async throws {
         let tools = try await ExternalTool.ffmpeg()
         try await TestEnvironment.with { env in
