@@ -97,17 +97,8 @@ extension ProviderResponder {
         let username = URLText.decode(segments[0], plusAsSpace: false)
         let password = URLText.decode(segments[1], plusAsSpace: false)
         let idText = segments[2].split(separator: ".", maxSplits: 1).first ?? ""
-        var record = FixtureStreamRequest(method: request.method.rawValue, kind: "hls", streamID: Int(idText),
-                                          range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
-                                          viaLoadBalancer: false)
-        func answer(_ response: Response) -> Response {
-            record.status = Int(response.status.code)
-            core.record(record, username: username)
-            return response
-        }
-        guard let (account, faults) = core.lookup(username), account.password == password else {
-            return answer(Self.text(.unauthorized, "bad credentials"))
-        }
+        let answer = RecordedAnswer(core: core, request: request, kind: "hls", streamID: Int(idText), username: username)
+        guard let (account, faults) = answer.account(password: password) else { return answer(Self.text(.unauthorized, "bad credentials")) }
         if let status = faults.streamStatus { return answer(Self.text(Self.status(status), "refused by provider (\(status))")) }
         guard let channel = Int(idText), Self.liveChannelIDs(account).contains(channel) else {
             return answer(Self.text(.notFound, "stream not found"))
@@ -163,5 +154,34 @@ extension ProviderResponder {
         let body = account.catalog.listBody("get_live_streams")
         let items = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [Any] ?? []
         return Set(items.compactMap { ($0 as? [String: Any]).flatMap { JSONValue.int($0["stream_id"]) } })
+    }
+}
+
+/// One request on a stream path being answered: `FixtureStats.streamRequests` records it with the status
+/// it gets (`answer(response)`), whatever way it is answered.
+struct RecordedAnswer {
+    let core: ProviderCore
+    let username: String
+    let record: FixtureStreamRequest
+
+    init(core: ProviderCore, request: Request, kind: String, streamID: Int?, username: String, viaLoadBalancer: Bool = false) {
+        self.core = core
+        self.username = username
+        record = FixtureStreamRequest(method: request.method.rawValue, kind: kind, streamID: streamID, range: request.headers[.range],
+                                      userAgent: request.headers[.userAgent], status: 0, viaLoadBalancer: viaLoadBalancer)
+    }
+
+    /// The account and its faults, when `password` is the account's.
+    func account(password: String) -> (FixtureAccount, FixtureFaults)? {
+        guard let (account, faults) = core.lookup(username), account.password == password else { return nil }
+        return (account, faults)
+    }
+
+    /// Records the request with `response`'s status; returns `response`.
+    func callAsFunction(_ response: Response) -> Response {
+        var record = record
+        record.status = Int(response.status.code)
+        core.record(record, username: username)
+        return response
     }
 }

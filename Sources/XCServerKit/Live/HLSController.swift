@@ -70,13 +70,7 @@ struct HLSController: Sendable {
         }
 
         let lease: SlotLease
-        do {
-            lease = try await services.slots.acquire(slot)
-        } catch {
-            // A device that opens another channel has left the one it watched (an HLS player never says so).
-            guard error != .notMovable, services.hls.endOthers(of: viewer) > 0 else { return StreamController.refused(error) }
-            do { lease = try await services.slots.acquire(slot) } catch { return StreamController.refused(error) }
-        }
+        do { lease = try await services.acquireSlot(slot) } catch { return StreamController.refused(error) }
         // Before the first playlist reaches the player, a failing account hands the viewing to the next one.
         var lastFailure = "no account answered"
         for _ in 0...(title.targets.count + 2) {

@@ -129,3 +129,18 @@ final class HLSViewings: Sendable {
         }
     }
 }
+
+extension AppServices {
+    /// A slot for `request` (`slots.acquire`). When refused, the asking device's HLS viewings of anything
+    /// else end and the request is tried once more: an HLS player never says it left a channel, so a device
+    /// asking for another title has, and the slots of those viewings now linger, which the slot core gives
+    /// up for the same device as it does for zapping (docs/live-streaming.md, "HLS").
+    func acquireSlot(_ request: SlotRequest) async throws(SlotRefusal) -> SlotLease {
+        do {
+            return try await slots.acquire(request)
+        } catch {
+            guard error != .notMovable, hls.endOthers(of: request.key) > 0 else { throw error }
+            return try await slots.acquire(request)
+        }
+    }
+}

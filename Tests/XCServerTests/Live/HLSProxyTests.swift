@@ -197,6 +197,17 @@ import XCModels
         }
     }
 
+    @Test func aFilmOnTheSameDeviceEndsItsHLSViewingOnAFullAccount() async throws {
+        try await TestEnvironment.with { env in
+            #expect(try await env.request(playlistPath(env, 3003)).status == 200)
+            #expect(env.services.hls.count == 1)
+            // The Matrix (EN) is alpha's only, and alpha's one connection carries Channel 4.
+            let film = try await env.request("/movie/\(env.credentialsPath)/10001.mkv", headers: [("Range", "bytes=0-0")])
+            #expect(film.status == 206, "the device left the channel for the film: \(film.text)")
+            #expect(env.services.hls.count == 0)
+        }
+    }
+
     @Test func aProviderFailingASegmentIsA502AndItsCredentialsStayOutOfTheLog() async throws {
         let logs = SlotLogCapture()
         try await TestEnvironment.with(logger: logs.logger) { env in
