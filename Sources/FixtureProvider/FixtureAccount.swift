@@ -22,6 +22,8 @@ public struct FixtureAccount: Sendable {
     public var media: FixtureMedia
     /// The guide and catch-up this account serves (``FixtureLive``).
     public var live = FixtureLive()
+    /// How its live channels answer `.m3u8` requests (``FixtureHLS``).
+    public var hls = FixtureHLS()
 
     public init(
         username: String,

@@ -49,6 +49,8 @@ final class ProviderCore: Sendable {
     let pathPrefix: String
     /// Every live channel this provider broadcasts (keyed by stream id, shared by its accounts).
     let live: LiveChannels
+    /// HLS fetch counts and the segment timeline (`LiveHLS.swift`).
+    let hls = FixtureHLSBook()
 
     init(accounts: [FixtureAccount], host: String, pathPrefix: String, live: LiveChannels) {
         self.live = live

@@ -29,6 +29,8 @@ struct ProviderResponder: HTTPResponder {
             return try timeshift(request, segments: Array(segments.dropFirst()))
         case "streaming" where segments.count == 2 && segments.last == "timeshift.php":
             return try timeshift(request, segments: [])
+        case "live" where FixtureHLS.handles(segments.dropFirst()), "hlsr":
+            return hls(request, segments: Array(segments.dropFirst()), absolute: first == "hlsr")
         case "live":
             return try await liveStream(request, segments: Array(segments.dropFirst()), channel: context.channel)
         case _ where segments.count == 3 && LiveStreamPath.isShortForm(segments.last!):

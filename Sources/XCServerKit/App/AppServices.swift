@@ -35,6 +35,8 @@ public final class AppServices: Sendable {
     let live: LiveHub
     /// Signed-in web pages (`/admin`), in memory only.
     let sessions = AdminSessions()
+    /// Running HLS viewings and their shared segment cache (docs/live-streaming.md, "HLS").
+    let hls: HLSViewings
 
     init(config: ServerConfig, store: Store, http: HTTPClient = ProviderClient.sharedHTTP,
          gates: ProviderGates = ProviderGates(), slots: (any SlotCore)? = nil, logger: Logger = Logger(label: "xcserver")) {
@@ -64,6 +66,7 @@ public final class AppServices: Sendable {
         self.metrics = ServerMetrics()
         self.answers = AnswerCache(store: store, policy: config.answerCache)
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)
+        self.hls = HLSViewings(logger: logger)
     }
 
     /// The login for these credentials, through the login fast path (`AnswerCache.authenticate`), and the

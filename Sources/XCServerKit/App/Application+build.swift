@@ -31,6 +31,7 @@ func buildRouter(services: AppServices) -> Router<XCRequestContext> {
     StreamController(services: services).register(on: router)
     CatchUpController(services: services).register(on: router)
     LiveStreamController(services: services).register(on: router)
+    HLSController(services: services).register(on: router)
     AdminAPI.register(on: router, services: services)
     AdminPage.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }

@@ -49,6 +49,15 @@ struct HLSPlaylist: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// `#EXT-X-TARGETDURATION` of a media playlist (the longest segment, whole seconds); nil for a master.
+    static func targetDuration(_ text: String) -> Int? {
+        for line in text.split(whereSeparator: \.isNewline) {
+            let line = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("#EXT-X-TARGETDURATION:") { return Int(line.dropFirst("#EXT-X-TARGETDURATION:".count)) }
+        }
+        return nil
+    }
+
     private static func rewriteAttributes(_ line: String, base: URL, kind: Link, link: (URL, Link) -> String) -> String {
         var out = ""
         var rest = Substring(line)
@@ -119,6 +128,11 @@ struct HLSTokens<Target: Sendable & Hashable>: Sendable {
 
     mutating func expire(now: ContinuousClock.Instant) {
         for (token, entry) in entries where now - entry.lastUse > ttl { remove(token) }
+    }
+
+    /// Drops every token whose target matches (the tokens of a viewing that ended).
+    mutating func removeAll(where matches: (Target) -> Bool) {
+        for (token, entry) in entries where matches(entry.target) { remove(token) }
     }
 
     private mutating func remove(_ token: String) {

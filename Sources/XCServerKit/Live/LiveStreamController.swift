@@ -30,11 +30,9 @@ struct LiveStreamController: Sendable {
     }
 
     func serve(_ path: LivePath, _ request: Request, _ context: XCRequestContext, head: Bool) async throws -> Response {
+        if path.isHLS { return try await HLSController(services: services).channelPlaylist(request, context, head: head) }
         guard let login = try await services.authenticate(username: path.username, password: path.password).login else {
             return .text("wrong username or password", status: .unauthorized)
-        }
-        if path.isHLS {
-            return .text("HLS (.m3u8) is not served for this channel; ask for /live/USER/PASS/\(path.id).ts", status: .notFound)
         }
         let rows = try await services.store.channelCandidates(publicID: path.id, scope: CatalogScope(login))
         guard let first = rows.first else { return .text("no channel with id \(path.id)", status: .notFound) }
@@ -45,7 +43,7 @@ struct LiveStreamController: Sendable {
         let key = ViewerKey(userID: login.user.id!, clientIP: clientIP, kind: .live, contentID: contentID)
         let lease: SlotLease
         do {
-            lease = try await services.slots.acquire(SlotRequest(
+            lease = try await services.acquireSlot(SlotRequest(
                 key: key, userMaxConnections: login.user.maxConnections, candidates: targets.map(\.candidate), isHead: head))
         } catch {
             return StreamController.refused(error)

@@ -53,7 +53,7 @@ struct StreamController: Sendable {
         let key = ViewerKey(userID: user.id!, clientIP: clientIP, kind: kind, contentID: title.contentID)
         let lease: SlotLease
         do {
-            lease = try await services.slots.acquire(SlotRequest(
+            lease = try await services.acquireSlot(SlotRequest(
                 key: key, userMaxConnections: user.maxConnections, candidates: title.targets.map(\.candidate), isHead: head))
         } catch {
             return Self.refused(error)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `/movie/U/P/ID.EXT` and `/series/U/P/ID.EXT`: parsed from a request's raw path, and built for the
+/// `/movie/U/P/ID.EXT`, `/series/U/P/ID.EXT` and `/live/U/P/ID.EXT`: parsed from a request's raw path, and built for the
 /// URLs xcserver hands out (to providers upstream, to clients in the admin API).
 ///
 /// Credentials are percent-decoded per segment. A password may hold a `/` that the client did not
@@ -23,7 +23,11 @@ struct StreamPath: Sendable, Equatable {
 
     /// The path, credentials percent-encoded as path segments (what `init?(path:)` reads back).
     var path: String {
-        let segment = kind == .movie ? "movie" : "series"
+        let segment = switch kind {
+        case .movie: "movie"
+        case .episode: "series"
+        case .live, .catchUp: "live"
+        }
         return "/\(segment)/\(PlaylistController.pathEncode(username))/\(PlaylistController.pathEncode(password))/\(id).\(ext)"
     }
 
@@ -34,6 +38,7 @@ struct StreamPath: Sendable, Equatable {
         switch segments.first {
         case "movie": kind = .movie
         case "series": kind = .episode
+        case "live": kind = .live
         default: return nil
         }
         let file = segments.last!

@@ -68,15 +68,15 @@ struct Upstream: Sendable {
         do {
             let response = try await http.execute(request, timeout: openTimeout)
             if Self.isRefusal(response.status.code) {
-                logger.info("[slots] \(target.candidate.accountName) answered \(response.status.code) for \(Redaction.url(target.url))")
+                logger.info("[slots] \(target.candidate.accountName) answered \(response.status.code) for \(Redaction.url(target.url, hiding: target))")
                 return .failed(.status(Int(response.status.code)))
             }
             return .opened(response, headViaGet: false)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            logger.info("[slots] \(target.candidate.accountName) timed out for \(Redaction.url(target.url))")
+            logger.info("[slots] \(target.candidate.accountName) timed out for \(Redaction.url(target.url, hiding: target))")
             return .failed(.timeout)
         } catch {
-            logger.info("[slots] \(target.candidate.accountName) unreachable for \(Redaction.url(target.url)): \(Redaction.url(String(describing: error)))")
+            logger.info("[slots] \(target.candidate.accountName) unreachable for \(Redaction.url(target.url, hiding: target)): \(Redaction.url(String(describing: error)))")
             return .failed(.connectError)
         }
     }
