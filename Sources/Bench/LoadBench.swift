@@ -50,11 +50,15 @@ struct LoadBench {
     func run() async throws {
         print("load: generating \(movies) movies, \(series) series; fixture provider and clients in the bench process, sync and serve as children; loopback")
         let catalog = FixtureCatalog.generated(movies: movies, series: series, episodesPerSeries: episodesPerSeries, seed: 7)
-        let provider = try await FixtureProvider.start(accounts: [FixtureAccount(username: "load", password: "load", maxConnections: 8, catalog: catalog)])
+        let provider = try await FixtureProvider.start(accounts: [
+            FixtureAccount(username: "load", password: "load", maxConnections: 8, catalog: catalog), try RefusedAccount.fixture(),
+        ])
         let dbPath = work.appendingPathComponent("load.sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
         let store = try Store(path: dbPath)
         try await store.addAccount(Account(name: "load", baseURL: provider.baseURL, username: "load", password: "load", maxConnections: 4))
+        let refused = RefusedAccount.name
+        try await store.addAccount(Account(name: refused, baseURL: provider.baseURL, username: refused, password: refused, maxConnections: 4))
         try await store.addUser(User(username: "u", password: "p", maxConnections: 4))
         let executable = try Bench.serverExecutable()
         let common = ["--db", dbPath, "--log-level", "warning"]
@@ -170,38 +174,41 @@ struct LoadBench {
         if let error = result.firstError { print("      first error: \(error)") }
     }
 
-    /// The account's address changed to a closed loopback port (every fetch refused), 20 clients for the
-    /// same time on 20 other series and films never opened. Nothing listens, so the figure is the
-    /// clients' and the log's.
+    /// A fresh account (`RefusedAccount`: its own titles, never asked before) whose address changed to
+    /// a closed loopback port (every fetch refused), 20 clients for the same time on its 20 series and 20
+    /// films, none opened before. Nothing listens, so the figures are the clients', the log's, and what
+    /// the fixture provider still got from that account (nothing, unless the address change was missed).
     private func refusingProvider(port: Int, provider: FixtureProvider, logPath: String) async throws {
         let closed = try await FixtureProvider.freePort()
-        try await setAccountURL(port: port, "http://127.0.0.1:\(closed)")
+        try await setAccountURL(port: port, account: RefusedAccount.name, "http://127.0.0.1:\(closed)")
+        provider.resetStats()
         let linesBefore = Self.lineCount(logPath)
-        let titles = Self.refusedTitles
+        let series = RefusedAccount.seriesIDs, films = RefusedAccount.movieIDs
         let result = await LoadClient(port: port, clients: 20).run(duration: .milliseconds(Int64(options.failingSeconds * 1000))) { c, i in
-            let id = titles.lowerBound + (c + i) % titles.count
-            return (c % 2 == 0 ? Self.api + "&action=get_series_info&series_id=\(id)" : Self.api + "&action=get_vod_info&vod_id=\(id)", [])
+            let k = (c + i) % series.count
+            return (c % 2 == 0 ? Self.api + "&action=get_series_info&series_id=\(series.lowerBound + k)"
+                               : Self.api + "&action=get_vod_info&vod_id=\(films.lowerBound + k)", [])
         }
-        try await setAccountURL(port: port, provider.baseURL)
-        print(String(format: "refusing provider (connection refused), 20 clients for %.0f s on %d unfetched series and %d films:",
-                     options.failingSeconds, titles.count, titles.count))
-        print(String(format: "   clients: %.0f answers/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms) %@, %d requests, %d errors; serve logged %d lines",
+        let reached = provider.stats(for: RefusedAccount.name).apiRequests.values.reduce(0, +)
+        let lines = Self.lineCount(logPath) - linesBefore
+        print(String(format: "refusing provider (connection refused), fresh account, 20 clients for %.0f s on %d unfetched series and %d films:",
+                     options.failingSeconds, series.count, films.count))
+        print(String(format: "   clients: %.0f answers/s, p50 %.2f ms, p99 %.2f ms (target < 20 ms) %@, %d requests, %d errors",
                      result.perSecond, result.percentile(0.5), result.percentile(0.99), result.percentile(0.99) < 20 ? "OK" : "MISSED",
-                     result.requests, result.errors, Self.lineCount(logPath) - linesBefore))
+                     result.requests, result.errors))
+        print("   provider: \(reached) requests reached it (its address is a closed port); serve logged \(lines) lines meanwhile")
         if let error = result.firstError { print("      first error: \(error)") }
     }
 
-    static let refusedTitles = 1021...1040
-
-    private func setAccountURL(port: Int, _ url: String) async throws {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/accounts/load")
+    private func setAccountURL(port: Int, account: String, _ url: String) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/accounts/\(account)")
         request.method = .PATCH
         request.headers.add(name: "Authorization", value: "Bearer bench")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: #"{"url": "\#(url)"}"#))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         _ = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw UserFacingError("PATCH /api/accounts/load answered \(response.status.code)") }
+        guard response.status == .ok else { throw UserFacingError("PATCH /api/accounts/\(account) answered \(response.status.code)") }
     }
 
     static func lineCount(_ path: String) -> Int {

@@ -29,6 +29,9 @@ enum Migrations {
         migrator.registerMigration("v7 user hide adult") { db in
             try db.execute(sql: "ALTER TABLE user ADD COLUMN hide_adult INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("i15b episode copies") { db in
+            try EpisodeCopiesMigration.run(db)
+        }
         return migrator
     }
 

@@ -45,7 +45,8 @@ public struct EpisodeImportOutcome: Sendable {
 extension Store {
     /// Imports the episodes of one series relation (each stream id once) in one transaction: episodes
     /// dedup across accounts by (series, season, episode number), so the same episode in two accounts is
-    /// one episode with two relations; what the provider no longer lists goes stale; the series
+    /// one episode with two relations, while two copies of one number on one account stay two episodes
+    /// (`episodeFor`); what the provider no longer lists goes stale; the series
     /// relation records `seasons` and the fetch; the series' served episodes are re-chosen.
     public func importEpisodes(
         _ episodes: [ProviderEpisode], seasons: String, series: SeriesRelationToFetch, now: Int64, logger: Logger
@@ -59,9 +60,15 @@ extension Store {
             while let row = try rows.next() {
                 known[row["stream_id"]] = (row["id"], row["content_hash"], row["stale"])
             }
-            var seen = Set<Int>()
+            // What the provider no longer lists goes stale first, so that a copy it lists instead (an
+            // upload listed again under a new stream id) joins that episode and keeps its public id.
+            let seen = Set(episodes.map(\.streamID))
+            let vanished = known.filter { !$0.value.stale && !seen.contains($0.key) }.map(\.value.id)
+            for id in vanished {
+                try db.execute(sql: "UPDATE episode_relation SET stale = 1, stale_since = ? WHERE id = ?", arguments: [now, id])
+            }
+            outcome.stale = vanished.count
             for episode in episodes {
-                seen.insert(episode.streamID)
                 let values: [(any DatabaseValueConvertible)?] = [
                     episode.containerExtension, episode.title, episode.added, episode.customSID, episode.directSource,
                     episode.info, episode.extra, episode.hash,
@@ -77,8 +84,8 @@ extension Store {
                         """).execute(arguments: StatementArguments(values + [now, old.id]))
                     outcome.updated += 1
                 } else {
-                    let episodeID = try Self.episodeFor(series: series.seriesID, season: episode.season, number: episode.number,
-                                                   streamID: episode.streamID, db: db, logger: logger)
+                    let episodeID = try Self.episodeFor(series: series.seriesID, account: series.accountID, season: episode.season,
+                                                        number: episode.number, streamID: episode.streamID, db: db, logger: logger)
                     try db.cachedStatement(sql: """
                         INSERT INTO episode_relation (episode_id, account_id, series_relation_id, stream_id, container_extension, title,
                           added, custom_sid, direct_source, info, extra, content_hash, first_seen, last_seen)
@@ -88,11 +95,6 @@ extension Store {
                     outcome.added += 1
                 }
             }
-            let vanished = known.filter { !$0.value.stale && !seen.contains($0.key) }.map(\.value.id)
-            for id in vanished {
-                try db.execute(sql: "UPDATE episode_relation SET stale = 1, stale_since = ? WHERE id = ?", arguments: [now, id])
-            }
-            outcome.stale = vanished.count
             try db.execute(sql: """
                 UPDATE series_relation SET seasons = ?, info_last_modified = ?, info_fetched_at = ? WHERE id = ?
                 """, arguments: [seasons, series.lastModified, now, series.relationID])
@@ -103,9 +105,17 @@ extension Store {
         }
     }
 
-    private static func episodeFor(series: Int64, season: Int, number: Int, streamID: Int, db: Database, logger: Logger) throws -> Int64 {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM episode WHERE series_id = ? AND season = ? AND episode_num = ?"),
-                                       arguments: [series, season, number]) {
+    /// The episode a new copy of `account` joins: the first (oldest) episode of that season and number
+    /// in the series entry that holds no live copy of this account yet, so the same episode on two
+    /// accounts is one episode with failover, and a second copy on one account (a 4K and an HD S01E01)
+    /// is an episode of its own, reachable under its own id. Otherwise a new episode.
+    private static func episodeFor(series: Int64, account: Int64, season: Int, number: Int, streamID: Int, db: Database,
+                                   logger: Logger) throws -> Int64 {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT e.id FROM episode e WHERE e.series_id = ? AND e.season = ? AND e.episode_num = ?
+              AND NOT EXISTS (SELECT 1 FROM episode_relation r WHERE r.episode_id = e.id AND r.account_id = ? AND r.stale = 0)
+            ORDER BY e.id LIMIT 1
+            """), arguments: [series, season, number, account]) {
             return id
         }
         let publicID = try PublicIDs.choose(for: streamID, in: "episode", db: db, logger: logger)

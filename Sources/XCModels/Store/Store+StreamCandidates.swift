@@ -81,11 +81,13 @@ extension Store {
                 e.preferred_relation_id IS NOT NULL AND r.stale = 0 AND sr.stale = 0 AND s.preferred_relation_id IS NOT NULL\
                 \(scope.qualityLimit("s"))\(scope.titleFilter("s"))
                 """
-            // In `best`, `e0` is the episode asked for and `e` the same episode in each series entry of its title.
+            // In `best`, `e0` is the episode asked for and `e` the same episode in each series entry of its
+            // title; in `e0`'s own entry only `e0` (another copy of that number there is another file).
             let episodes = best
                 ? """
                   episode e0 JOIN series s0 ON s0.id = e0.series_id JOIN series s ON s.title_id = s0.title_id
                   JOIN episode e ON e.series_id = s.id AND e.season = e0.season AND e.episode_num = e0.episode_num
+                    AND (e.id = e0.id OR e.series_id != e0.series_id)
                   """
                 : "episode e JOIN series s ON s.id = e.series_id"
             sql = """

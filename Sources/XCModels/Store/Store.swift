@@ -4,8 +4,8 @@ import GRDB
 /// The embedded SQLite database: one file, WAL, so the API keeps reading while a sync writes.
 public final class Store: Sendable {
     let pool: DatabasePool
-    /// A connection of its own that only asks `PRAGMA data_version` (see `dataVersion()`).
-    let watcher: DatabaseQueue
+    /// Every commit to the file, by this store or any other connection (see `StoreChanges`).
+    public let changes: StoreChanges
     public let path: String
 
     /// Opens (and migrates) the database at `path`; with `create` a missing file and its directory are
@@ -25,7 +25,8 @@ public final class Store: Sendable {
             var watching = Configuration()
             watching.readonly = true
             watching.busyMode = .timeout(10)
-            self.watcher = try DatabaseQueue(path: path, configuration: watching)
+            self.changes = StoreChanges(watcher: try DatabaseQueue(path: path, configuration: watching))
+            pool.add(transactionObserver: CommitObserver(changes), extent: .databaseLifetime)
         } catch let error as DatabaseError {
             throw StoreOpenError.from(error, path: path)
         }

@@ -4,10 +4,11 @@ import XCModels
 
 /// Rendered XC answers and checked logins, kept per login until the database changes.
 ///
-/// Every request first asks the store's data version (`Store.dataVersion()`, a few microseconds); any
-/// commit since the last request, from this process or another one writing the same file, drops
-/// everything kept. So an answer is never served stale, and a catalog that does not change (the
-/// steady state between syncs) costs one lookup per request instead of a render (docs/under-load.md).
+/// Every request first reads the store's change count (`StoreChanges.count`, one atomic load, no
+/// SQLite call); any commit since the last request drops everything kept. This process's commits
+/// count before their write returns, another process's within `AnswerCachePolicy.watchInterval`. So a
+/// catalog that does not change (the steady state between syncs) costs one lookup per request instead
+/// of a render, and no answer outlives a change (docs/under-load.md).
 final class AnswerCache: Sendable {
     private let store: Store
     private let state: Mutex<AnswerCacheState>
@@ -15,12 +16,13 @@ final class AnswerCache: Sendable {
     init(store: Store, policy: AnswerCachePolicy) {
         self.store = store
         self.state = Mutex(AnswerCacheState(policy: policy))
+        store.changes.watch(every: policy.watchInterval)
     }
 
     /// The generation of the database as it is now; what a request reads after this is at least as new.
     func generation() -> AnswerGeneration {
-        let version = try? store.dataVersion()
-        return state.withLock { $0.observe(version) }
+        let changes = store.changes.count
+        return state.withLock { $0.observe(changes) }
     }
 
     func answer(view: Int64, _ key: AnswerKey, at generation: AnswerGeneration) -> CachedAnswer? {

@@ -11,6 +11,10 @@ struct AnswerCachePolicy: Sendable {
     /// Credentials remembered by the login fast path; past this the memory is emptied (only a flood of
     /// distinct valid logins gets there).
     var logins = 1024
+    /// How often the database file is checked for commits of other processes (`xcserver sync` from
+    /// the command line): the longest such a commit can go unseen. This process's own commits are seen
+    /// at once.
+    var watchInterval: Duration = .milliseconds(200)
 }
 
 /// What an answer is for, within one login's view: the action and its parameters, normalized (the
@@ -55,10 +59,10 @@ struct Credentials: Hashable, Sendable {
 }
 
 /// The rendered answers and logins of the current database state, per login view. A value type: the
-/// lock is `AnswerCache`'s, the database version is handed in.
+/// lock is `AnswerCache`'s, the store's change count is handed in.
 struct AnswerCacheState {
     let policy: AnswerCachePolicy
-    private var version: Int64?
+    private var changes: UInt64?
     private var epoch: UInt64 = 0
     private var views: [Int64: ByteLRU<AnswerKey, CachedAnswer>] = [:]
     /// When each view was last used, for the total budget.
@@ -70,14 +74,12 @@ struct AnswerCacheState {
 
     init(policy: AnswerCachePolicy) { self.policy = policy }
 
-    /// The generation of database version `version`: a version other than the last one seen drops
-    /// everything kept.
-    /// nil (the version could not be read): drop everything, and the next version seen drops what was
-    /// kept meanwhile.
-    mutating func observe(_ version: Int64?) -> AnswerGeneration {
-        if version == nil || version != self.version {
+    /// The generation of the database after `changes` changes (`StoreChanges.count`): a count other
+    /// than the last one seen drops everything kept.
+    mutating func observe(_ changes: UInt64) -> AnswerGeneration {
+        if changes != self.changes {
             epoch += 1
-            self.version = version
+            self.changes = changes
             views = [:]
             viewUse = [:]
             logins = [:]

@@ -4,14 +4,16 @@ import ServiceLifecycle
 import Sync
 import XCModels
 
-/// `serve --epg-interval` (default 12 h): fetches each enabled account's guide on its own schedule,
-/// counted from that account's last import (kept in the database, so a restart does not refetch every
-/// guide, and a syncing account's guide step counts too). Accounts are checked one after another, at
-/// most once a minute; a failing guide is tried again after the interval, the guide there was is kept.
+/// `serve --epg-interval` (default 12 h): fetches each enabled account's guide on its own schedule
+/// (`GuideSchedule`: counted from that account's last import, a failed fetch retried with back-off).
+/// Accounts are checked one after another, at most once a minute; the guide there was is kept while a
+/// fetch fails.
 struct GuideScheduler: Service {
     let sync: SyncEngine
     let interval: Duration?
     let logger: Logger
+    /// How a failed fetch is retried: the lazy fetches' numbers.
+    var backoff = FetchBackoffPolicy()
 
     func run() async throws {
         // A service that returns ends the whole server: without a schedule this one waits for shutdown.
@@ -19,33 +21,31 @@ struct GuideScheduler: Service {
             try? await gracefulShutdown()
             return
         }
-        try? await cancelWhenGracefulShutdown { [self] in try await schedule(every: Int64(interval.components.seconds)) }
+        try? await cancelWhenGracefulShutdown { [self] in
+            try await schedule(GuideSchedule(interval: Int64(interval.components.seconds), backoff: backoff))
+        }
     }
 
-    /// Accounts whose guide is due at `now`, given when each was last imported (a pure rule).
-    static func due(_ accounts: [(Account, fetchedAt: Int64?)], now: Int64, interval: Int64) -> [Account] {
-        accounts.filter { $0.0.enabled && ($0.fetchedAt.map { now - $0 >= interval } ?? true) }.map(\.0)
-    }
-
-    private func schedule(every interval: Int64) async throws {
-        var attempted: [Int64: Int64] = [:]
+    private func schedule(_ initial: GuideSchedule) async throws {
+        var schedule = initial
         while true {
             let now = Int64(Date().timeIntervalSince1970)
-            var known: [(Account, fetchedAt: Int64?)] = []
+            var known: [(account: Account, importedAt: Int64?)] = []
             for account in try await sync.store.accounts() {
-                let fetched = try await sync.store.guideFetchedAt(accountID: account.id!)
-                known.append((account, [fetched, attempted[account.id!]].compactMap { $0 }.max()))
+                known.append((account, try await sync.store.guideFetchedAt(accountID: account.id!)))
             }
-            for account in Self.due(known, now: now, interval: interval) {
+            schedule.keep(only: Set(known.compactMap(\.account.id)))
+            for account in schedule.due(known, now: now) {
                 try Task.checkCancellation()
-                attempted[account.id!] = now
                 do {
                     let counts = try await sync.syncGuide(account)
+                    schedule.succeeded(accountID: account.id!, now: now)
                     logger.info("[live] \(account.name): guide fetched, \(counts.added) programmes")
                 } catch let cancellation as CancellationError {
                     throw cancellation
                 } catch {
-                    logger.warning("[live] \(account.name): guide fetch failed, the one there was is kept: \(error)")
+                    let pause = schedule.failed(accountID: account.id!, now: Int64(Date().timeIntervalSince1970))
+                    logger.warning("[live] \(account.name): guide fetch failed, the one there was is kept; next try in \(pause) s: \(error)")
                 }
             }
             try await Task.sleep(for: .seconds(60))
