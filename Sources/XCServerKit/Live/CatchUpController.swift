@@ -76,8 +76,7 @@ struct CatchUpController: Sendable {
             let c = row.candidate
             let path = "/timeshift/\(PlaylistController.pathEncode(c.username))/\(PlaylistController.pathEncode(c.password))/\(catchUp.minutes)/\(start)/\(c.streamID).ts"
             return StreamTarget(
-                candidate: SlotCandidate(accountID: c.accountID, accountName: c.accountName, relationID: c.relationID,
-                                         priority: c.priority, maxConnections: c.maxConnections, enabled: c.enabled),
+                candidate: SlotCandidate(c),
                 baseURL: c.baseURL, username: c.username, password: c.password, userAgent: c.userAgent,
                 streamID: c.streamID, containerExtension: "ts", kind: .catchUp, upstreamPath: path, skipsLeadingGarbage: true)
         }

@@ -47,12 +47,20 @@ struct StreamTitle: Sendable {
         guard let first = rows.first else { return nil }
         return StreamTitle(contentID: first.contentID, targets: rows.map { row in
             StreamTarget(
-                candidate: SlotCandidate(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
-                                         priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled,
-                                         variantRank: row.variantRank),
+                candidate: SlotCandidate(row),
                 baseURL: row.baseURL, username: row.username, password: row.password, userAgent: row.userAgent,
                 streamID: row.streamID, containerExtension: row.containerExtension, kind: kind,
                 entryPublicID: row.entryPublicID, variantKey: row.variantKey, socketLimit: row.socketLimit)
         })
+    }
+}
+
+extension SlotCandidate {
+    /// The store's copy of a title (a film, an episode, a channel) as the slot core admits it: with the
+    /// account's capacity group and the group's limit (docs/slots.md, "Capacity groups").
+    init(_ row: StreamCandidateRow) {
+        self.init(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
+                  priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled,
+                  capacityGroup: row.capacityGroup, variantRank: row.variantRank)
     }
 }
