@@ -13,13 +13,14 @@ import XCModels
     static let group = "alpha-login"
     static let guest = "guest"
     static let guestPassword = "guest+pw"
-    /// Long enough that a lingering slot still holds while the test makes one request on a loaded machine.
-    static let grace: Duration = .seconds(6)
+    /// Outlasts any test on a loaded machine: a lingering slot the test relies on never ends under it.
+    static let longGrace: Duration = .seconds(120)
 
     /// A synced environment with `alpha` and `alpha-2` (the same fixture login, max 1 each) in `group`, or in
     /// none, and a second login `guest` (max 1) besides the usual one.
     static func withOneLoginTwice<T>(
-        group: String?, accounts: [TestEnvironment.ProviderAccount]? = nil, _ body: (TestEnvironment) async throws -> T
+        group: String?, accounts: [TestEnvironment.ProviderAccount]? = nil, grace: Duration = longGrace,
+        _ body: (TestEnvironment) async throws -> T
     ) async throws -> T {
         var config = ServerConfig(adminToken: adminAPITestToken)
         config.grace = grace
@@ -59,9 +60,10 @@ import XCModels
                 sourceLocation: sourceLocation)
     }
 
-    /// Film 10001 playing for the usual login on `alpha`, its body held back by a slow provider.
+    /// Film 10001 playing for the usual login on `alpha`, its body held back by a slow provider (a second per
+    /// 64 KiB: in flight for half a minute unless the test lifts the delay).
     static func startFirstViewer(_ env: TestEnvironment) async throws -> HTTPClientResponse {
-        env.provider.setFaults(FixtureFaults(chunkDelay: .milliseconds(50)), for: "alpha")
+        env.provider.setFaults(FixtureFaults(chunkDelay: .seconds(1)), for: "alpha")
         let first = try await HTTPClient.shared.execute(HTTPClientRequest(url: env.baseURL + env.moviePath(10001)),
                                                         timeout: .seconds(60))
         #expect(first.status == .ok)
@@ -110,10 +112,11 @@ import XCModels
         }
     }
 
-    /// The group's one connection goes to the first viewer; another login's film gets 503 while it plays and
-    /// while it lingers, and plays once the linger is over.
+    /// The group's one connection goes to the first viewer; another login's film gets 503 while it plays,
+    /// and plays once the first viewer stopped and its linger is over. (That a lingering slot holds the
+    /// group is shown by the catch-up test, whose first viewing has ended.)
     @Test func aGroupSharesOneConnectionBetweenItsNames() async throws {
-        try await Self.withOneLoginTwice(group: Self.group) { env in
+        try await Self.withOneLoginTwice(group: Self.group, grace: .seconds(2)) { env in
             let first = try await Self.startFirstViewer(env)
             Self.expectBusy(try await Self.guestFilm(env, 10005))
 
@@ -129,16 +132,12 @@ import XCModels
             #expect(preview["candidates"].items.map { $0["load"].int } == [1, 1])
             #expect(preview["candidates"].items.map { $0["has_room"] } == [.bool(false), .bool(false)])
 
-            // The first viewer stops: its slot lingers and still holds the group's connection.
+            // The first viewer stops; once its linger is over, the guest plays.
             env.provider.setFaults(FixtureFaults(), for: "alpha")
             for try await _ in first.body {}
-            try await Self.waitFor(env, "the film to linger") { $0.slots.first?.lingering == true }
-            Self.expectBusy(try await Self.guestFilm(env, 10005))
-
             try await Self.waitFor(env, "the linger to end") { $0.slots.isEmpty }
             let second = try await Self.guestFilm(env, 10005)
             #expect(second.status == 206, "\(second.status): \(second.text.prefix(200))")
-            #expect(await env.services.slots.snapshot().slots.map(\.accountName) == ["alpha"])
             #expect(env.slotCore.invariantViolations().isEmpty)
         }
     }
@@ -160,7 +159,8 @@ import XCModels
     }
 
     /// Catch-up viewings (each its own upstream, like a film) count against the group too: the store's
-    /// channel candidates carry the group to the slot core.
+    /// channel candidates carry the group to the slot core. The first recording has been sent in full; its
+    /// lingering slot is what holds the group's connection.
     @Test(arguments: [true, false]) func catchUpCountsAgainstTheGroup(grouped: Bool) async throws {
         let fixture = try LiveFixture()
         try await Self.withOneLoginTwice(group: grouped ? Self.group : nil, accounts: fixture.accounts) { env in
@@ -177,11 +177,6 @@ import XCModels
                 return
             }
             Self.expectBusy(second)
-            try await Self.waitFor(env, "the linger to end") { $0.slots.isEmpty }
-            let later = try await env.request(guestPath)
-            #expect(later.status == 200, "\(later.status): \(later.text.prefix(200))")
-            let sameRecording = later.body == first.body  // a Bool: a failing array #expect is diffed for minutes
-            #expect(sameRecording, "the same recording of the same login")
             #expect(env.slotCore.invariantViolations().isEmpty)
         }
     }
