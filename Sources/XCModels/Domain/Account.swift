@@ -21,6 +21,10 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
     public var createdAt: Int64
     /// Whether the provider counts open sockets (docs/sockets.md); detection may turn `tolerant` into `strict`.
     public var socketLimit: SocketLimit
+    /// Accounts with the same group are one provider login (two DNS names of one provider, or one login
+    /// entered twice) and share one connection limit, the smallest `maxConnections` of the group's enabled
+    /// accounts (docs/slots.md, "Capacity groups"). Nil: the account alone. Never empty (see `normalizedGroup`).
+    public var capacityGroup: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, username, password, priority, enabled
@@ -29,14 +33,17 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
         case userAgent = "user_agent"
         case createdAt = "created_at"
         case socketLimit = "socket_limit"
+        case capacityGroup = "capacity_group"
     }
 
     public init(
         id: Int64? = nil, name: String, baseURL: String, username: String, password: String,
         maxConnections: Int = 1, priority: Int = 0, enabled: Bool = true, userAgent: String? = nil,
-        createdAt: Int64 = Int64(Date().timeIntervalSince1970), socketLimit: SocketLimit = .default
+        createdAt: Int64 = Int64(Date().timeIntervalSince1970), socketLimit: SocketLimit = .default,
+        capacityGroup: String? = nil
     ) {
         self.socketLimit = socketLimit
+        self.capacityGroup = Account.normalizedGroup(capacityGroup)
         self.id = id
         self.name = name
         self.baseURL = Account.normalizedBaseURL(baseURL)
@@ -62,6 +69,13 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
         }
         while url.hasSuffix("/") { url.removeLast() }
         return url
+    }
+
+    /// A group name as typed, trimmed; blank means no group, so `--group ""` and `"group": ""` clear it.
+    /// Names match exactly otherwise (`Home` and `home` are two groups).
+    public static func normalizedGroup(_ raw: String?) -> String? {
+        guard let name = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
+        return name
     }
 
     /// Checks a user can act on, before anything is written.

@@ -1,7 +1,7 @@
 import GRDB
 import Logging
 
-/// Migration "i15b episode copies" (docs/variants.md, "Episodes"): a series of one account may list one
+/// Migration "v8 episode copies" (docs/variants.md, "Episodes"): a series of one account may list one
 /// season and number twice (a 4K and an HD copy of S01E01, an upload listed again under another stream
 /// id). Earlier versions held one episode per (series entry, season, number), so the second copy was a
 /// relation nobody could reach. This drops that uniqueness and splits each such episode: the served

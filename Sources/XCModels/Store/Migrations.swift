@@ -29,8 +29,12 @@ enum Migrations {
         migrator.registerMigration("v7 user hide adult") { db in
             try db.execute(sql: "ALTER TABLE user ADD COLUMN hide_adult INTEGER NOT NULL DEFAULT 0")
         }
-        migrator.registerMigration("i15b episode copies") { db in
+        migrator.registerMigration("v8 episode copies") { db in
             try EpisodeCopiesMigration.run(db)
+        }
+        migrator.registerMigration("v9 account capacity group") { db in
+            // docs/slots.md, "Capacity groups": accounts with the same group are one provider login. NULL: none.
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN capacity_group TEXT")
         }
         return migrator
     }

@@ -15,7 +15,10 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
     public var accountID: Int64
     public var accountName: String
     public var priority: Int
+    /// The limit admission counts against: the account's own, or its capacity group's (`CapacityGroup`).
     public var maxConnections: Int
+    /// The account's capacity group, nil when it has none.
+    public var capacityGroup: String?
     public var enabled: Bool
     public var baseURL: String
     public var username: String
@@ -37,6 +40,7 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
         accountName = row["account_name"]
         priority = row["priority"]
         maxConnections = row["max_connections"]
+        capacityGroup = row["capacity_group"]
         enabled = row["enabled"]
         baseURL = row["base_url"]
         username = row["username"]
@@ -47,6 +51,15 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
         variantKey = row["variant_key"]
         socketLimit = row["socket_limit"] ?? .default
     }
+
+    /// The account columns of every candidate query, for an `account` aliased `a`: what the slot core
+    /// needs (with the capacity group's limit as `max_connections`) and what opening the stream upstream needs.
+    static let accountColumns = """
+        a.id AS account_id, a.name AS account_name, a.priority AS priority,
+        \(CapacityGroup.limitSQL()) AS max_connections, a.capacity_group AS capacity_group,
+        a.enabled AS enabled, a.base_url AS base_url, a.username AS username, a.password AS password,
+        a.user_agent AS user_agent, a.socket_limit AS socket_limit
+        """
 }
 
 extension Store {
@@ -60,9 +73,7 @@ extension Store {
     public func streamCandidates(kind: PlayableKind, publicID: Int64, scope: CatalogScope) async throws -> [StreamCandidateRow] {
         let columns = """
             r.id AS relation_id, r.stream_id AS stream_id, r.container_extension AS container_extension,
-            a.id AS account_id, a.name AS account_name, a.priority AS priority, a.max_connections AS max_connections,
-            a.enabled AS enabled, a.base_url AS base_url, a.username AS username, a.password AS password,
-            a.user_agent AS user_agent, a.socket_limit AS socket_limit
+            \(StreamCandidateRow.accountColumns)
             """
         let sql: String
         let best = scope.variants.mode == .best

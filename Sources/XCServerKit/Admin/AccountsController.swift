@@ -8,9 +8,10 @@ import XCModels
 ///
 /// - `GET /api/accounts` → `{"accounts": [Account]}`, highest priority first (admission order).
 /// - `POST /api/accounts` `{"name", "url", "username", "password", "max_connections"?: 1, "priority"?: 0,
-///   "enabled"?: true, "user_agent"?: null, "socket_limit"?: "tolerant"}` → 201 `{"account": Account}` (`Location: /api/accounts/{id}`).
+///   "enabled"?: true, "user_agent"?: null, "socket_limit"?: "tolerant", "group"?: null}` → 201 `{"account": Account}` (`Location: /api/accounts/{id}`).
 /// - `GET /api/accounts/{id}` → `{"account": Account}`.
-/// - `PATCH /api/accounts/{id}` with any of the create fields (`user_agent: null` clears it) → `{"account": Account}`.
+/// - `PATCH /api/accounts/{id}` with any of the create fields (`user_agent: null` and `group: null` clear them)
+///   → `{"account": Account}`.
 ///   Priority and `enabled` changes re-choose at once which relation of every title is served.
 /// - `DELETE /api/accounts/{id}` → 204. Its relations and category links go, titles only it held are
 ///   removed, and every remaining title's served relation is re-chosen. 409 while a sync job runs.
@@ -21,10 +22,11 @@ import XCModels
 ///   (`"account": {"id": null, "name"}`): the web page shows it before the admin saves. Nothing is written.
 ///
 /// `{id}` is the numeric account id, or the account's name. An `Account` is `{"id", "name", "url",
-/// "username", "password": "****", "max_connections", "priority", "enabled", "user_agent", "socket_limit", "created_at",
+/// "username", "password": "****", "max_connections", "priority", "enabled", "user_agent", "socket_limit", "group", "created_at",
 /// "load", "catalog": {"movies", "series", "episodes", "stale"}}`: the provider password is **never
 /// returned; it is always masked as `"****"`** (and `"****"` is refused as a new password). `load` is
-/// the account's live slots now; `catalog` counts its live relations per kind and its stale ones.
+/// the account's live slots now; `catalog` counts its live relations per kind and its stale ones. `group` is
+/// the account's capacity group (accounts that are one provider login share its limit, docs/slots.md), or null.
 ///
 /// Input is validated before anything is written: 400 naming the field (`url` must be http(s) with a
 /// host, `max_connections` ≥ 1, `name` and `username` not empty, unknown fields refused), 409 on a
@@ -46,7 +48,7 @@ struct AccountsController: Sendable {
         var catalog: Catalog
 
         enum CodingKeys: String, CodingKey {
-            case id, name, url, username, password, priority, enabled, load, catalog
+            case id, name, url, username, password, priority, enabled, load, catalog, group
             case maxConnections = "max_connections"
             case userAgent = "user_agent"
             case createdAt = "created_at"
@@ -65,6 +67,7 @@ struct AccountsController: Sendable {
             try c.encode(account.enabled, forKey: .enabled)
             try c.encode(account.userAgent, forKey: .userAgent)
             try c.encode(account.socketLimit.rawValue, forKey: .socketLimit)
+            try c.encode(account.capacityGroup, forKey: .group)
             try c.encode(account.createdAt, forKey: .createdAt)
             try c.encode(load, forKey: .load)
             try c.encode(catalog, forKey: .catalog)
@@ -85,9 +88,10 @@ struct AccountsController: Sendable {
         var enabled: PatchField<Bool>
         var userAgent: PatchField<String>
         var socketLimit: PatchField<String>
+        var group: PatchField<String>
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, url, username, password, priority, enabled
+            case name, url, username, password, priority, enabled, group
             case maxConnections = "max_connections"
             case userAgent = "user_agent"
             case socketLimit = "socket_limit"
@@ -105,6 +109,7 @@ struct AccountsController: Sendable {
             enabled = try c.patch(Bool.self, .enabled)
             userAgent = try c.patch(String.self, .userAgent)
             socketLimit = try c.patch(String.self, .socketLimit)
+            group = try c.patch(String.self, .group)
         }
 
         /// Applies the body to `account` (a blank one when creating), refusing nulls where a value is needed.
@@ -119,17 +124,14 @@ struct AccountsController: Sendable {
             if let maxConnections = try maxConnections.required("max_connections") { account.maxConnections = maxConnections }
             if let priority = try priority.required("priority") { account.priority = priority }
             if let enabled = try enabled.required("enabled") { account.enabled = enabled }
-            switch userAgent {
-            case .absent: break
-            case .null: account.userAgent = nil
-            case .value(let agent): account.userAgent = agent.isEmpty ? nil : agent
-            }
+            userAgent.clearable(&account.userAgent) { $0.isEmpty ? nil : $0 }
             if let text = try socketLimit.required("socket_limit") {
                 guard let limit = SocketLimit(rawValue: text) else {
                     throw InvalidField(field: "socket_limit", message: "must be 'strict' or 'tolerant', got '\(text)'")
                 }
                 account.socketLimit = limit
             }
+            group.clearable(&account.capacityGroup) { Account.normalizedGroup($0) }
         }
     }
 

@@ -16,6 +16,15 @@ enum PatchField<Value: Decodable & Sendable>: Sendable {
         case .value(let value): return value
         }
     }
+
+    /// Sets a field that may be cleared: `null`, or a value `normalize` turns into nil (`""`), clears it.
+    func clearable(_ target: inout Value?, _ normalize: (Value) -> Value?) {
+        switch self {
+        case .absent: break
+        case .null: target = nil
+        case .value(let value): target = normalize(value)
+        }
+    }
 }
 
 /// Any JSON object key, to see which keys a body holds.

@@ -144,9 +144,8 @@ struct CatalogController: Sendable {
         return ordered.compactMap { target in
             let candidate = target.candidate
             guard seen.insert("\(target.entryPublicID) \(candidate.accountID)").inserted else { return nil }
-            let live = snapshot.account(candidate.accountID)
-            let load = live?.load ?? 0
-            let backoff = live?.backoffSeconds
+            let load = snapshot.capacityLoad(of: candidate)
+            let backoff = snapshot.account(candidate.accountID)?.backoffSeconds
             return StreamAnswer.Candidate(
                 accountID: candidate.accountID, accountName: candidate.accountName, priority: candidate.priority,
                 enabled: candidate.enabled, load: load, maxConnections: candidate.maxConnections, backoffSeconds: backoff,

@@ -17,9 +17,11 @@ struct ConnectionsController: Sendable {
             var maxConnections: Int
             /// Null, not left out, when the account is not backing off.
             @Nullable var backoffSeconds: Double?
+            /// The account's capacity group (docs/slots.md, "Capacity groups"); null when it has none.
+            @Nullable var group: String?
 
             enum CodingKeys: String, CodingKey {
-                case id, name, enabled, priority, load
+                case id, name, enabled, priority, load, group
                 case maxConnections = "max_connections"
                 case backoffSeconds = "backoff_seconds"
             }
@@ -89,7 +91,8 @@ struct ConnectionsController: Sendable {
             let live = snapshot.account(account.id!)
             return Answer.AccountLoad(
                 id: account.id!, name: account.name, enabled: account.enabled, priority: account.priority,
-                load: live?.load ?? 0, maxConnections: account.maxConnections, backoffSeconds: live?.backoffSeconds)
+                load: live?.load ?? 0, maxConnections: account.maxConnections, backoffSeconds: live?.backoffSeconds,
+                group: account.capacityGroup)
         }
         let relations = { (kind: ContentKind) in snapshot.slots.filter { $0.viewer.kind == kind }.map(\.relationID) }
         let titles = try await services.store.slotTitles(movieRelations: relations(.movie), episodeRelations: relations(.episode))

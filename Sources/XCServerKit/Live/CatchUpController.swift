@@ -72,11 +72,7 @@ struct CatchUpController: Sendable {
             let start = CatchUpRequest.providerStart(catchUp.start, zone: zone)
             let c = row.candidate
             let path = "/timeshift/\(PlaylistController.pathEncode(c.username))/\(PlaylistController.pathEncode(c.password))/\(catchUp.minutes)/\(start)/\(c.streamID).ts"
-            return StreamTarget(
-                candidate: SlotCandidate(accountID: c.accountID, accountName: c.accountName, relationID: c.relationID,
-                                         priority: c.priority, maxConnections: c.maxConnections, enabled: c.enabled),
-                baseURL: c.baseURL, username: c.username, password: c.password, userAgent: c.userAgent,
-                streamID: c.streamID, containerExtension: "ts", kind: .catchUp, upstreamPath: path, skipsLeadingGarbage: true)
+            return StreamTarget(c, kind: .catchUp, containerExtension: "ts", upstreamPath: path)
         }
         let title = StreamTitle(contentID: first.candidate.contentID, targets: targets)
         return try await StreamController(services: services).serve(request, context, head: head, login: login, title: title,

@@ -42,13 +42,8 @@ struct HLSController: Sendable {
         }
         let rows = try await services.store.channelCandidates(publicID: path.id, scope: CatalogScope(login))
         guard let first = rows.first else { return .text("no channel with id \(path.id)", status: .notFound) }
-        let title = StreamTitle(contentID: first.candidate.contentID, targets: rows.map { row in
-            let c = row.candidate
-            return StreamTarget(
-                candidate: SlotCandidate(accountID: c.accountID, accountName: c.accountName, relationID: c.relationID,
-                                         priority: c.priority, maxConnections: c.maxConnections, enabled: c.enabled),
-                baseURL: c.baseURL, username: c.username, password: c.password, userAgent: c.userAgent,
-                streamID: c.streamID, containerExtension: "m3u8", kind: .live, socketLimit: c.socketLimit)
+        let title = StreamTitle(contentID: first.candidate.contentID, targets: rows.map {
+            StreamTarget($0.candidate, kind: .live, containerExtension: "m3u8")
         })
         let clientIP = ClientAddress(trustedProxies: services.config.trustedProxies)
             .resolve(peer: context.clientIP, forwardedFor: request.headers[values: StreamController.forwardedFor].joined(separator: ","))

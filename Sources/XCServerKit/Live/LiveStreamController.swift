@@ -148,13 +148,7 @@ struct LiveShortPathMiddleware: RouterMiddleware {
 extension StreamTarget {
     /// A live relation of a channel: `{base}/live/{user}/{pass}/{stream_id}.ts`.
     init(live row: StreamCandidateRow) {
-        self.init(
-            candidate: SlotCandidate(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
-                                     priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled,
-                                     variantRank: row.variantRank),
-            baseURL: row.baseURL, username: row.username, password: row.password, userAgent: row.userAgent,
-            streamID: row.streamID, containerExtension: "ts", kind: .live, entryPublicID: row.entryPublicID,
-            variantKey: row.variantKey, socketLimit: row.socketLimit,
-            upstreamPath: "/live/\(PlaylistController.pathEncode(row.username))/\(PlaylistController.pathEncode(row.password))/\(row.streamID).ts")
+        self.init(row, kind: .live, containerExtension: "ts",
+                  upstreamPath: "/live/\(PlaylistController.pathEncode(row.username))/\(PlaylistController.pathEncode(row.password))/\(row.streamID).ts")
     }
 }

@@ -38,9 +38,11 @@ public struct SlotSnapshot: Sendable, Codable, Equatable {
         public var maxConnections: Int
         /// Seconds left of a back-off after a provider refusal; nil when admission may use the account.
         public var backoffSeconds: Double?
+        /// The capacity group last seen in a request (docs/slots.md, "Capacity groups"); nil: the account alone.
+        public var group: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, load
+            case id, name, load, group
             case maxConnections = "max_connections"
             case backoffSeconds = "backoff_seconds"
         }
@@ -69,6 +71,13 @@ public struct SlotSnapshot: Sendable, Codable, Equatable {
     }
 
     public func account(_ id: Int64) -> Account? { accounts.first { $0.id == id } }
+
+    /// The load admission counts against `candidate`'s limit: its account's, or every account's of its
+    /// capacity group (their upstreams are distinct, so the loads add up).
+    public func capacityLoad(of candidate: SlotCandidate) -> Int {
+        guard let group = candidate.capacityGroup else { return account(candidate.accountID)?.load ?? 0 }
+        return accounts.filter { $0.id == candidate.accountID || $0.group == group }.reduce(0) { $0 + $1.load }
+    }
     public func user(_ id: Int64) -> User? { users.first { $0.id == id } }
 }
 
@@ -86,7 +95,8 @@ extension SlotSnapshot {
         let accounts = table.knownAccounts.sorted { $0.key < $1.key }.map { id, info in
             Account(
                 id: id, name: info.name, load: table.load(of: table.byAccount[id] ?? []), maxConnections: info.maxConnections,
-                backoffSeconds: table.backoffUntil[id].flatMap { $0 > now ? now.duration(to: $0).inSeconds : nil })
+                backoffSeconds: table.backoffUntil[id].flatMap { $0 > now ? now.duration(to: $0).inSeconds : nil },
+                group: info.group)
         }
         let users = table.knownUsers.sorted { $0.key < $1.key }.map { id, max in
             User(id: id, load: table.byUser[id]?.count ?? 0, maxConnections: max)

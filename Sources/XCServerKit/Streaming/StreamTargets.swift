@@ -45,14 +45,28 @@ struct StreamTitle: Sendable {
         }
         let rows = try await store.streamCandidates(kind: playable, publicID: publicID, scope: scope)
         guard let first = rows.first else { return nil }
-        return StreamTitle(contentID: first.contentID, targets: rows.map { row in
-            StreamTarget(
-                candidate: SlotCandidate(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
-                                         priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled,
-                                         variantRank: row.variantRank),
-                baseURL: row.baseURL, username: row.username, password: row.password, userAgent: row.userAgent,
-                streamID: row.streamID, containerExtension: row.containerExtension, kind: kind,
-                entryPublicID: row.entryPublicID, variantKey: row.variantKey, socketLimit: row.socketLimit)
-        })
+        return StreamTitle(contentID: first.contentID, targets: rows.map { StreamTarget($0, kind: kind) })
+    }
+}
+
+extension StreamTarget {
+    /// The store's copy `row` opened as `kind`; `containerExtension` and `upstreamPath` when they are not
+    /// the film/episode ones (a channel's `.ts` or `.m3u8`, a recording's `/timeshift/…`).
+    init(_ row: StreamCandidateRow, kind: ContentKind, containerExtension: String? = nil, upstreamPath: String? = nil) {
+        self.init(
+            candidate: SlotCandidate(row), baseURL: row.baseURL, username: row.username, password: row.password,
+            userAgent: row.userAgent, streamID: row.streamID, containerExtension: containerExtension ?? row.containerExtension,
+            kind: kind, entryPublicID: row.entryPublicID, variantKey: row.variantKey, socketLimit: row.socketLimit,
+            upstreamPath: upstreamPath, skipsLeadingGarbage: kind == .catchUp)
+    }
+}
+
+extension SlotCandidate {
+    /// The store's copy of a title (a film, an episode, a channel) as the slot core admits it: with the
+    /// account's capacity group and the group's limit (docs/slots.md, "Capacity groups").
+    init(_ row: StreamCandidateRow) {
+        self.init(accountID: row.accountID, accountName: row.accountName, relationID: row.relationID,
+                  priority: row.priority, maxConnections: row.maxConnections, enabled: row.enabled,
+                  capacityGroup: row.capacityGroup, variantRank: row.variantRank)
     }
 }

@@ -132,6 +132,7 @@ def run(cfg, page):
     maxc = form.find_element(By.NAME, "max_connections")
     maxc.clear()
     maxc.send_keys("2")
+    form.find_element(By.NAME, "group").send_keys("household")
     d.find_element(By.ID, "test-account").click()
     page.wait("the provider test's answer", lambda: page.css("#test-result .test-status"))
     answer = d.find_element(By.CSS_SELECTOR, "#test-result .test").text
@@ -142,6 +143,12 @@ def run(cfg, page):
         fail(f"testing saved the account: {status} {text}")
     d.find_element(By.ID, "save-account").click()
     page.wait("the new account in the list", lambda: page.css('#account-list [data-account="beta"]'))
+    card = page.css('#account-list [data-account="beta"]')[0].text
+    if "group household" not in card:
+        fail(f"the account's capacity group is not shown: {card!r}")
+    status, text = http_call(cfg, "/api/accounts/beta", headers={"Authorization": f"Bearer {cfg['token']}"})
+    if status != 200 or json.loads(text)["account"]["group"] != "household":
+        fail(f"the form did not save the capacity group: {status} {text}")
     if cfg["beta_password"] in d.page_source:
         fail("a provider password is shown on the page")
     page.shoot("accounts")

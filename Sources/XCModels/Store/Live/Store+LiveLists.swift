@@ -107,9 +107,7 @@ extension Store {
         try await pool.read { db in
             try ChannelCandidateRow.fetchAll(db, sql: """
                 SELECT c.id AS content_id, r.id AS relation_id, r.stream_id AS stream_id, 'ts' AS container_extension,
-                       a.id AS account_id, a.name AS account_name, a.priority AS priority, a.max_connections AS max_connections,
-                       a.enabled AS enabled, a.base_url AS base_url, a.username AS username, a.password AS password,
-                       a.user_agent AS user_agent, a.socket_limit AS socket_limit, 0 AS variant_rank,
+                       \(StreamCandidateRow.accountColumns), 0 AS variant_rank,
                        c.public_id AS entry_public_id, c.variant AS variant_key,
                        r.tv_archive AS tv_archive, r.tv_archive_duration AS tv_archive_duration,
                        COALESCE(tz.timezone, 'UTC') AS provider_timezone

@@ -4,7 +4,7 @@
 // the API answers "****" and the page leaves the field empty unless a new one is typed.
 (() => {
   const { api, el, field, input, checkbox, table, when, extras, attempt, say } = XC;
-  const EDITABLE = ['priority', 'max_connections', 'enabled', 'user_agent'];
+  const EDITABLE = ['priority', 'max_connections', 'enabled', 'user_agent', 'group'];
 
   function testAnswer(answer) {
     return el('dl', { class: 'test', 'data-status': answer.status || '' },
@@ -20,8 +20,11 @@
     if (data.get('password')) out.password = data.get('password');
     for (const name of ['priority', 'max_connections']) if (data.get(name) !== '' && data.has(name)) out[name] = Number(data.get(name));
     out.enabled = form.elements.enabled.checked;
-    const agent = (data.get('user_agent') || '').trim();
-    if (agent || !creating) out.user_agent = agent || null;
+    // Blank clears (PATCH sends null); a new account leaves blank fields out.
+    for (const name of ['user_agent', 'group']) {
+      const text = (data.get(name) || '').trim();
+      if (text || !creating) out[name] = text || null;
+    }
     return out;
   }
 
@@ -35,6 +38,7 @@
       field('Connections', input('max_connections', 1, { type: 'number', min: 1 })),
       field('Priority', input('priority', 0, { type: 'number' })),
       field('User-Agent (optional)', input('user_agent', '')),
+      field('Capacity group (optional: accounts that are one provider login)', input('group', '')),
       field('Enabled', checkbox('enabled', true)),
       el('div', { class: 'actions' },
         el('button', { type: 'button', id: 'test-account', onclick: async () => {
@@ -58,6 +62,7 @@
       field('Connections', input('max_connections', a.max_connections, { type: 'number', min: 1 })),
       field('Priority', input('priority', a.priority, { type: 'number' })),
       field('User-Agent', input('user_agent', a.user_agent)),
+      field('Capacity group (blank: none)', input('group', a.group)),
       field('New password (blank: keep)', input('password', '', { type: 'password', autocomplete: 'new-password' })),
       field('Enabled', checkbox('enabled', a.enabled)),
       el('div', { class: 'actions' },
@@ -83,7 +88,7 @@
   function accountRow(a, reload) {
     return el('li', { class: 'card', 'data-account': a.name },
       el('h3', {}, a.name, a.enabled ? '' : ' (disabled)'),
-      el('p', { class: 'muted' }, `${a.url} · user ${a.username} · load ${a.load}/${a.max_connections} · priority ${a.priority}`),
+      el('p', { class: 'muted' }, `${a.url} · user ${a.username} · load ${a.load}/${a.max_connections} · priority ${a.priority}${a.group ? ` · group ${a.group}` : ''}`),
       el('p', { class: 'muted' }, `${a.catalog.movies} films, ${a.catalog.series} series, ${a.catalog.episodes} episodes, ${a.catalog.stale} stale`),
       extras(a, ['id', 'name', 'url', 'username', 'password', 'created_at', 'load', 'catalog', ...EDITABLE]),
       el('details', {}, el('summary', {}, `Edit ${a.name}`), editForm(a, reload)));
