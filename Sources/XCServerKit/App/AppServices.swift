@@ -56,8 +56,15 @@ public final class AppServices: Sendable {
         let hubLinger = config.liveLinger > config.settle ? config.liveLinger - config.settle : .zero
         let live = LiveHub(ringPolicy: config.live.ring, linger: hubLinger)
         self.live = live
+        let hls = HLSViewings(logger: logger)
+        self.hls = hls
         self.slots.channelEnds.listen { channel, zapped in
-            if zapped { live.close(channel) } else { live.slotEnded(channel) }
+            if zapped {
+                live.close(channel)
+                hls.channelZapped(channel)
+            } else {
+                live.slotEnded(channel)
+            }
         }
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
                                  openTimeout: TimeAmount(config.openTimeout), logger: logger)
@@ -66,7 +73,6 @@ public final class AppServices: Sendable {
         self.metrics = ServerMetrics()
         self.answers = AnswerCache(store: store, policy: config.answerCache)
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)
-        self.hls = HLSViewings(logger: logger)
     }
 
     /// The login for these credentials, through the login fast path (`AnswerCache.authenticate`), and the

@@ -106,6 +106,15 @@ final class HLSViewings: Sendable {
         return others.count
     }
 
+    /// The slot core zapped the channel's last slot (its device asked for another channel on a full
+    /// account): the HLS viewings reading it end, with their links.
+    func channelZapped(_ channel: ChannelEnds.Channel) {
+        let viewers = state.withLock { state in
+            state.running.filter { $0.key.contentID == channel.contentID && $0.value.target.candidate.relationID == channel.relationID }.map(\.key)
+        }
+        for viewer in viewers { end(viewer, because: "its device opened another channel") }
+    }
+
     var count: Int { state.withLock { $0.running.count } }
 
     /// Ends idle viewings every `sweepEvery` until none runs.
