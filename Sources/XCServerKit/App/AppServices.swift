@@ -59,9 +59,10 @@ public final class AppServices: Sendable {
         let hls = HLSViewings(logger: logger)
         self.hls = hls
         self.slots.channelEnds.listen { channel, zapped in
-            if zapped {
+            if channel.hls {
+                if zapped { hls.channelZapped(channel) }
+            } else if zapped {
                 live.close(channel)
-                hls.channelZapped(channel)
             } else {
                 live.slotEnded(channel)
             }

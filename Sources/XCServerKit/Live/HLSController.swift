@@ -10,8 +10,8 @@ import XCModels
 /// answers what the token stands for: a variant playlist (rewritten in turn) or a segment, from the shared
 /// `HLSSegmentCache`.
 ///
-/// The viewing is a live one (`ViewerKey` kind `.live`, the same key a TS viewing of the channel by that
-/// device has), so its slot shares the channel's upstream with every other viewer in the account's load.
+/// The viewing is an HLS one (`ViewerKey` kind `.hls`): its slot shares the channel's HLS upstream with
+/// every other HLS viewer in the account's load, but not the TS one, which is another provider connection.
 /// It holds its `SlotLease` in `HLSViewings` until the player stops asking (docs/live-streaming.md, "HLS").
 struct HLSController: Sendable {
     let services: AppServices
@@ -47,7 +47,7 @@ struct HLSController: Sendable {
         })
         let clientIP = ClientAddress(trustedProxies: services.config.trustedProxies)
             .resolve(peer: context.clientIP, forwardedFor: request.headers[values: StreamController.forwardedFor].joined(separator: ","))
-        let viewer = ViewerKey(userID: login.user.id!, clientIP: clientIP, kind: .live, contentID: title.contentID)
+        let viewer = ViewerKey(userID: login.user.id!, clientIP: clientIP, kind: .hls, contentID: title.contentID)
         let slot = SlotRequest(key: viewer, userMaxConnections: login.user.maxConnections,
                                candidates: title.targets.map(\.candidate), isHead: head)
         let userAgent = request.headers[.userAgent]

@@ -96,7 +96,7 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
     }
 
     public func moveChannel(contentID: Int64, from: SlotCandidate, reason: FailoverReason) async throws(SlotRefusal) -> SlotCandidate {
-        try step { $0.moveChannel(.channel(contentID: contentID, relationID: from.relationID), from: from, reason: reason, now: $1) }.get()
+        try step { $0.moveChannel(.channel(.live, contentID: contentID, relationID: from.relationID), from: from, reason: reason, now: $1) }.get()
     }
 
     // MARK: SlotLeaseBackend

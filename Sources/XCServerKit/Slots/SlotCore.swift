@@ -37,6 +37,8 @@ public final class ChannelEnds: Sendable {
     public struct Channel: Hashable, Sendable {
         public var contentID: Int64
         public var relationID: Int64
+        /// Watched as HLS (`ContentKind.hls`): its viewings are `HLSViewings`', not the hub's.
+        public var hls = false
     }
 
     private let handler = Mutex<(@Sendable (Channel, _ zapped: Bool) -> Void)?>(nil)

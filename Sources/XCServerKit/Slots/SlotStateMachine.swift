@@ -20,7 +20,7 @@ struct SlotStateMachine: Sendable {
         /// resumed, but long enough for the reconnects players make (docs/slots.md, "Live channels").
         var liveLinger: Duration = .seconds(3)
 
-        func linger(for kind: ContentKind) -> Duration { kind == .live ? liveLinger : grace }
+        func linger(for kind: ContentKind) -> Duration { kind.isLive ? liveLinger : grace }
     }
 
     /// A request admitted to a slot.
@@ -162,8 +162,8 @@ struct SlotStateMachine: Sendable {
 
         // A live channel someone already watches: share its upstream, whatever the account's load. Only the
         // login's own limit applies (its lingering slots gave way above).
-        if key.kind == .live,
-           let shared = table.sharedChannel(key.contentID, on: Set(ordered.map(\.relationID)), now: now),
+        if key.kind.isLive,
+           let shared = table.sharedChannel(key.kind, key.contentID, on: Set(ordered.map(\.relationID)), now: now),
            let candidate = ordered.first(where: { $0.relationID == shared.candidate.relationID }) {
             return .success(create(
                 req, on: candidate, ordered: ordered, zapping: Array(userVictims.prefix(userNeed)), settling: [],
@@ -342,10 +342,11 @@ extension SlotStateMachine {
     /// connection is to close (forced when the slot was zapped: its request may still be reading).
     func unsharedChannelEnds(in events: [SlotEvent], now: ContinuousClock.Instant) -> [(ChannelEnds.Channel, zapped: Bool)] {
         var ends: [(ChannelEnds.Channel, zapped: Bool)] = []
-        for case .ended(let record, let cause, _) in events where record.key.kind == .live {
+        for case .ended(let record, let cause, _) in events where record.key.kind.isLive {
             let upstream = record.upstream
             guard !table.slots.values.contains(where: { $0.upstream == upstream && $0.isLive(at: now) }) else { continue }
-            ends.append((ChannelEnds.Channel(contentID: record.key.contentID, relationID: record.candidate.relationID), cause == .zapped))
+            ends.append((ChannelEnds.Channel(contentID: record.key.contentID, relationID: record.candidate.relationID,
+                                             hls: record.key.kind == .hls), cause == .zapped))
         }
         return ends
     }

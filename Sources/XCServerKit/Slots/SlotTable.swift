@@ -42,11 +42,11 @@ struct SlotRecord: Sendable {
     /// connection of its channel on that relation (docs/slots.md, "Live channels").
     enum Upstream: Hashable, Sendable {
         case own(Int64)
-        case channel(contentID: Int64, relationID: Int64)
+        case channel(ContentKind, contentID: Int64, relationID: Int64)
     }
 
     var upstream: Upstream {
-        key.kind == .live ? .channel(contentID: key.contentID, relationID: candidate.relationID) : .own(id)
+        key.kind.isLive ? .channel(key.kind, contentID: key.contentID, relationID: candidate.relationID) : .own(id)
     }
 
     /// The order zapping takes lingering slots in: idle the longest first, the slot its viewer most surely left.
@@ -101,10 +101,10 @@ struct SlotTable: Sendable {
     /// (docs/slots.md, "Live channels").
     func zappable(_ ids: [Int64], for key: ViewerKey, sameDevice: Bool) -> [Int64] {
         let idle = lingering(ids, user: key.userID, clientIP: sameDevice ? key.clientIP : nil)
-        guard key.kind == .live else { return idle }
+        guard key.kind.isLive else { return idle }
         let watching = ids.compactMap { slots[$0] }
-            .filter { $0.inFlight > 0 && $0.key.kind == .live && $0.key.userID == key.userID && $0.key.clientIP == key.clientIP
-                && $0.key.contentID != key.contentID }
+            .filter { $0.inFlight > 0 && $0.key.kind.isLive && $0.key.userID == key.userID && $0.key.clientIP == key.clientIP
+                && ($0.key.kind != key.kind || $0.key.contentID != key.contentID) }
             .sorted { $0.lastActivity < $1.lastActivity }
             .map(\.id)
         return idle + watching
@@ -144,11 +144,11 @@ struct SlotTable: Sendable {
         Set(ids.compactMap { slots[$0]?.upstream }).count
     }
 
-    /// A live slot of the channel `contentID` on one of `relations`, any login's: a new viewer of the channel
-    /// shares its upstream.
-    func sharedChannel(_ contentID: Int64, on relations: Set<Int64>, now: ContinuousClock.Instant) -> SlotRecord? {
+    /// A live slot of the channel `contentID` watched as `kind` (TS or HLS) on one of `relations`, any
+    /// login's: a new viewer of the channel in that form shares its upstream.
+    func sharedChannel(_ kind: ContentKind, _ contentID: Int64, on relations: Set<Int64>, now: ContinuousClock.Instant) -> SlotRecord? {
         slots.values
-            .filter { $0.key.kind == .live && $0.key.contentID == contentID && relations.contains($0.candidate.relationID)
+            .filter { $0.key.kind == kind && $0.key.contentID == contentID && relations.contains($0.candidate.relationID)
                 && $0.isLive(at: now) }
             .min { $0.id < $1.id }
     }

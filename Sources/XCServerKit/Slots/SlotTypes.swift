@@ -5,9 +5,15 @@ import XCModels
 /// are never mistaken for one viewing.
 public enum ContentKind: String, Sendable, Codable {
     case movie, episode, live
+    /// A live channel watched as HLS (playlists and segments fetched through xcserver): its viewers share
+    /// one upstream like `live`, but not the TS one, which is another provider connection.
+    case hls
     /// A catch-up recording of a live channel (content id: the channel): a bounded file like a film, so each
     /// viewing holds its own upstream connection, unlike `live`, whose viewers share one.
     case catchUp = "catchup"
+
+    /// A live channel, as TS or as HLS: viewers share the channel's upstream, the slot lingers briefly.
+    var isLive: Bool { self == .live || self == .hls }
 }
 
 /// One viewing = (xcserver user, client IP, kind, content id).

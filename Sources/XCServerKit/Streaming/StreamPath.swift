@@ -26,7 +26,7 @@ struct StreamPath: Sendable, Equatable {
         let segment = switch kind {
         case .movie: "movie"
         case .episode: "series"
-        case .live, .catchUp: "live"
+        case .live, .hls, .catchUp: "live"
         }
         return "/\(segment)/\(PlaylistController.pathEncode(username))/\(PlaylistController.pathEncode(password))/\(id).\(ext)"
     }

@@ -41,7 +41,7 @@ struct StreamTitle: Sendable {
         switch kind {
         case .movie: playable = .movie
         case .episode: playable = .episode
-        case .live, .catchUp: return nil
+        case .live, .hls, .catchUp: return nil
         }
         let rows = try await store.streamCandidates(kind: playable, publicID: publicID, scope: scope)
         guard let first = rows.first else { return nil }

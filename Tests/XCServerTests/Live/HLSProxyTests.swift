@@ -159,7 +159,7 @@ import XCModels
             while ContinuousClock.now < watchUntil {
                 try await player.poll()
                 let snapshot = await env.services.slots.snapshot()
-                let live = snapshot.slots.filter { $0.viewer.kind == .live }
+                let live = snapshot.slots.filter { $0.viewer.kind == .hls }
                 #expect(live.count == 1 && live.first?.inFlight == 1 && live.first?.lingering == false,
                         "the viewing holds its slot between fetches: \(live)")
                 #expect(snapshot.accounts.first { $0.name == "alpha" }?.load == 1)

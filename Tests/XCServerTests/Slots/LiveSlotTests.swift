@@ -139,7 +139,7 @@ import Testing
         let a = try join(1, "10.0.0.2")
         let b = try join(2, "10.0.0.3")
         #expect(a.candidate.accountID == 1 && b.candidate.accountID == 1)
-        let (moved, events) = m.moveChannel(.channel(contentID: 1, relationID: 1001), from: a.candidate, reason: .status(509), now: at(1))
+        let (moved, events) = m.moveChannel(.channel(.live, contentID: 1, relationID: 1001), from: a.candidate, reason: .status(509), now: at(1))
         #expect(try moved.get().accountID == 2)
         #expect(events.filter { if case .failover = $0 { true } else { false } }.count == 2, "both viewings moved")
         let snapshot = m.snapshot(now: at(1))
@@ -147,7 +147,27 @@ import Testing
         #expect(snapshot.accounts.first { $0.id == 1 }?.load == 0 && snapshot.accounts.first { $0.id == 2 }?.load == 1)
         #expect(m.invariantViolations(now: at(1)).isEmpty)
         // Lost again on beta: alpha refused moments ago (backed off), so there is nowhere to go.
-        let (again, _) = m.moveChannel(.channel(contentID: 1, relationID: 2001), from: try moved.get(), reason: .connectError, now: at(2))
+        let (again, _) = m.moveChannel(.channel(.live, contentID: 1, relationID: 2001), from: try moved.get(), reason: .connectError, now: at(2))
         #expect(again.map(\.accountID) == .failure(.noCandidates))
+    }
+
+    /// A channel watched as TS by one TV and as HLS by another is two provider connections (a stream and
+    /// a playlist session), so a one-connection account cannot take the second; two HLS viewers share one.
+    @Test func tsAndHLSViewersOfAChannelAreTwoConnectionsHLSViewersShareOne() throws {
+        var m = machine()
+        _ = try watch(&m, user: 1, ip: "10.0.0.2", channel: 1, at: at(0)).get()
+        let hls = { (user: Int64, ip: String) in
+            m.admit(SlotRequest(key: ViewerKey(userID: user, clientIP: ip, kind: .hls, contentID: 1),
+                                userMaxConnections: 1, candidates: self.channel(1)), now: self.at(1)).0
+        }
+        #expect(hls(2, "10.0.0.3").map(\.reused) == .failure(.noCapacity(accounts: ["alpha"])))
+        var other = machine()
+        _ = try other.admit(SlotRequest(key: ViewerKey(userID: 1, clientIP: "10.0.0.2", kind: .hls, contentID: 1),
+                                        userMaxConnections: 1, candidates: channel(1)), now: at(0)).0.get()
+        let second = other.admit(SlotRequest(key: ViewerKey(userID: 2, clientIP: "10.0.0.3", kind: .hls, contentID: 1),
+                                             userMaxConnections: 1, candidates: channel(1)), now: at(1)).0
+        #expect(second.map(\.reused) == .success(false), "a second HLS viewer shares the HLS upstream")
+        #expect(accountLoad(other, at: at(1)) == 1)
+        #expect(m.invariantViolations(now: at(1)).isEmpty && other.invariantViolations(now: at(1)).isEmpty)
     }
 }
