@@ -70,7 +70,7 @@ public final class AppServices: Sendable {
         self.upstream = Upstream(http: Self.sharedStreamClient, readBudget: Self.streamReadBudget,
                                  openTimeout: TimeAmount(config.openTimeout), logger: logger)
         self.sockets = ViewingSockets(slots: self.slots, readBudget: Self.streamReadBudget,
-                                      openTimeout: TimeAmount(config.openTimeout), logger: logger)
+                                      openTimeout: TimeAmount(config.openTimeout), settle: config.settle, logger: logger)
         self.metrics = ServerMetrics()
         self.answers = AnswerCache(store: store, policy: config.answerCache)
         self.jobs = SyncJobs(engine: sync, metrics: metrics, logger: logger)

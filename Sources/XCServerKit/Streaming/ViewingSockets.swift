@@ -18,10 +18,14 @@ final class ViewingSockets: Sendable {
     private let slots: any SlotCore
     private let readBudget: StreamReadBudget
     private let openTimeout: TimeAmount
+    /// How long after closing a socket the same account's next one waits (`ServerConfig.settle`).
+    private let settle: Duration
     private let logger: Logger
     private let entries = Mutex<[Int64: Entry]>([:])
 
-    init(slots: any SlotCore, readBudget: StreamReadBudget, openTimeout: TimeAmount, logger: Logger) {
+    init(slots: any SlotCore, readBudget: StreamReadBudget, openTimeout: TimeAmount, settle: Duration = .milliseconds(300),
+         logger: Logger) {
+        self.settle = settle
         self.slots = slots
         self.readBudget = readBudget
         self.openTimeout = openTimeout
@@ -34,7 +38,9 @@ final class ViewingSockets: Sendable {
         if let socket = entries.withLock({ $0[slotID]?.socket }), socket.target.candidate.relationID == target.candidate.relationID {
             return socket
         }
-        await closeEnded()
+        // A zapped viewing's socket is closed only now (it stayed open while the slot lingered): the
+        // provider sees that close a moment later, so the same account's new socket waits the settle time.
+        if await closeEnded().contains(target.candidate.accountID) { try? await Task.sleep(for: settle) }
         let fresh = ViewingSocket(slotID: slotID, target: target, readBudget: readBudget, openTimeout: openTimeout, logger: logger)
         let (socket, replaced) = entries.withLock { e -> (ViewingSocket, ViewingSocket?) in
             if let existing = e[slotID]?.socket, existing.target.candidate.relationID == target.candidate.relationID {
@@ -48,14 +54,17 @@ final class ViewingSockets: Sendable {
         return socket
     }
 
-    /// Closes the sockets of slots that are no longer live. Called by the slot sweeper once a second too.
-    func closeEnded() async {
+    /// Closes the sockets of slots that are no longer live; returns the accounts they were on. Called by the
+    /// slot sweeper once a second too.
+    @discardableResult
+    func closeEnded() async -> Set<Int64> {
         let live = Set(await slots.snapshot().slots.map(\.id))
         let ended: [ViewingSocket] = entries.withLock { e in
             let gone = e.keys.filter { !live.contains($0) && e[$0]!.ownSockets <= 0 }
             return gone.compactMap { e.removeValue(forKey: $0)?.socket }
         }
         for socket in ended { await socket.close() }
+        return Set(ended.map(\.target.candidate.accountID))
     }
 
     // MARK: detection (tolerant accounts)
