@@ -78,11 +78,10 @@ struct LiveStreamBench {
         // Zapping on the one-connection account: each channel asked for as the last is closed.
         var zaps: [Double] = []
         var failed = 0
-        for round in 0..<3 {
+        for _ in 0..<3 {
             for channel in 101...111 {
                 let run = await Self.watch(client: client, urls: ["\(base)/\(channel).ts"], seconds: 0.5, stagger: .zero)
                 if run.failed > 0 { failed += 1 } else { zaps.append(run.firstByte(0.5)) }
-                _ = round
             }
         }
         zaps.sort()

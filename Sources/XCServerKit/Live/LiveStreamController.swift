@@ -48,7 +48,7 @@ struct LiveStreamController: Sendable {
         } catch {
             return StreamController.refused(error)
         }
-        var headers: HTTPFields = [.contentType: "video/mp2t", .cacheControl: "no-store"]
+        let headers: HTTPFields = [.contentType: "video/mp2t", .cacheControl: "no-store"]
         if head {
             // A HEAD is a player's probe: it holds the slot like a request (the GET that follows reuses it)
             // but opens nothing upstream.
@@ -72,7 +72,6 @@ struct LiveStreamController: Sendable {
                          status: .badGateway)
         }
         lease.headDelivered()
-        headers[.connection] = nil
         let metrics = services.metrics
         let bytesCounter = metrics.upstreamBytesCounter(account: lease.candidate.accountName)
         let body = ResponseBody { writer in
