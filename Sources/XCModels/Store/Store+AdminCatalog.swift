@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-// The admin API's read-only views of categories and the catalog. Each type encodes itself in the API's
-// shape (snake_case keys, absent values as explicit `null`), so the controllers hand them on as they are.
+// The admin API's read-only views of categories and the catalog, in the API's shape: the admin API's
+// encoder writes the property names snake_case, and `@Nullable` writes an absent value as `null`, so the
+// controllers hand these on as they are.
 
 /// A merged category with what each account contributes to it.
 public struct AdminCategory: Sendable, Encodable, Equatable {
@@ -14,13 +15,6 @@ public struct AdminCategory: Sendable, Encodable, Equatable {
         /// Distinct titles of this kind that this account holds live (not stale) relations for in the
         /// category, served or not.
         public var titles: Int
-
-        enum CodingKeys: String, CodingKey {
-            case enabled, titles
-            case accountID = "account_id"
-            case accountName = "account_name"
-            case providerCategoryID = "provider_category_id"
-        }
     }
 
     public var id: Int64
@@ -42,15 +36,16 @@ public struct AdminAccountRef: Sendable, Encodable, Equatable {
 
 /// One row of a catalog page (a movie or a series).
 public struct AdminTitleSummary: Sendable, Encodable, Equatable {
+    /// Not written: the page's kind says it.
     public var kind: CatalogKind
     /// The public id clients see (`stream_id` of a movie, `series_id` of a series; see docs/ids.md).
     public var id: Int64
     public var name: String
-    public var year: Int?
-    public var tmdb: String?
-    public var imdb: String?
+    @Nullable public var year: Int?
+    @Nullable public var tmdb: String?
+    @Nullable public var imdb: String?
     public var categoryIDs: [Int64]
-    /// The served relation's file extension (movies only).
+    /// The served relation's file extension: movies only, left out for a series.
     public var containerExtension: String?
     /// `stream_icon` of a movie, `cover` of a series.
     public var icon: String
@@ -60,29 +55,11 @@ public struct AdminTitleSummary: Sendable, Encodable, Equatable {
     /// its name is taken from.
     public var account: AdminAccountRef
     public var relations: Int
-    /// Served episodes (series only).
+    /// Served episodes: series only, left out for a movie.
     public var episodes: Int?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, year, tmdb, imdb, icon, served, account, relations, episodes
-        case categoryIDs = "category_ids"
-        case containerExtension = "container_extension"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(name, forKey: .name)
-        try c.encode(year, forKey: .year)
-        try c.encode(tmdb, forKey: .tmdb)
-        try c.encode(imdb, forKey: .imdb)
-        try c.encode(categoryIDs, forKey: .categoryIDs)
-        try c.encode(icon, forKey: .icon)
-        try c.encode(served, forKey: .served)
-        try c.encode(account, forKey: .account)
-        try c.encode(relations, forKey: .relations)
-        if kind == .movie { try c.encode(containerExtension, forKey: .containerExtension) }
-        if kind == .series { try c.encode(episodes ?? 0, forKey: .episodes) }
+        case id, name, year, tmdb, imdb, categoryIDs, containerExtension, icon, served, account, relations, episodes
     }
 }
 
@@ -142,11 +119,6 @@ public struct AdminTitleDetail: Sendable, Encodable, Equatable {
         public var title: String
         public var served: Bool
         public var relations: [AdminRelation]
-
-        enum CodingKeys: String, CodingKey {
-            case id, season, title, served, relations
-            case episodeNum = "episode_num"
-        }
     }
 
     public struct Season: Sendable, Encodable, Equatable {
@@ -199,17 +171,15 @@ public struct AdminCatalogQuery: Sendable {
     }
 }
 
-public struct AdminCatalogPage: Sendable, Encodable, Equatable {
-    public var items: [AdminTitleSummary]
+/// One page of an admin list (`page` from 1, `per_page` items at most, `total` in the whole list).
+public struct AdminPage<Item: Sendable & Encodable & Equatable>: Sendable, Encodable, Equatable {
+    public var items: [Item]
     public var page: Int
     public var perPage: Int
     public var total: Int
-
-    enum CodingKeys: String, CodingKey {
-        case items, page, total
-        case perPage = "per_page"
-    }
 }
+
+public typealias AdminCatalogPage = AdminPage<AdminTitleSummary>
 
 extension Store {
     // MARK: Categories
@@ -305,9 +275,9 @@ extension Store {
     private static func summary(_ kind: CatalogKind, _ row: Row) -> AdminTitleSummary {
         AdminTitleSummary(
             kind: kind, id: row[0], name: row[1], year: row[2], tmdb: row[3], imdb: row[4],
-            categoryIDs: ids(row[5]), containerExtension: row[6], icon: row[7], served: row[8],
+            categoryIDs: ids(row[5]), containerExtension: kind == .movie ? (row[6] ?? "") : nil, icon: row[7], served: row[8],
             account: AdminAccountRef(id: row[9], name: row[10], priority: row[11], enabled: row[12]),
-            relations: row[13], episodes: row[14])
+            relations: row[13], episodes: kind == .series ? (row[14] ?? 0) : nil)
     }
 
     // MARK: Title details

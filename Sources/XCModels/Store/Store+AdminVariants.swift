@@ -8,25 +8,12 @@ public struct AdminVariant: Sendable, Encodable, Equatable {
     /// `VariantKey.key`, e.g. `2160p|` or `|FR`.
     public var key: String
     public var quality: String
-    public var language: String?
+    /// Null when the variant has no language tag.
+    @Nullable public var language: String?
     /// The served relation's provider name (else the first copy's).
     public var name: String
     public var served: Bool
     public var relations: [AdminRelation]
-
-    enum CodingKeys: String, CodingKey { case id, key, quality, language, name, served, relations }
-
-    /// Writes `language` as null when there is none (the synthesized encoder would leave it out).
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(key, forKey: .key)
-        try c.encode(quality, forKey: .quality)
-        try c.encode(language, forKey: .language)
-        try c.encode(name, forKey: .name)
-        try c.encode(served, forKey: .served)
-        try c.encode(relations, forKey: .relations)
-    }
 }
 
 /// An entry row of the variants query, read by column name.

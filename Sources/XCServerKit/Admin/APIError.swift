@@ -77,7 +77,9 @@ struct APIError: HTTPResponseError, CustomStringConvertible {
     }
 }
 
-/// JSON in and out for the admin API: snake_case keys come from each type's CodingKeys.
+/// JSON in and out for the admin API. Answers are written with snake_case keys from their property names
+/// (`snakeCase`), so an answer type declares `CodingKeys` only to rename or leave out a property;
+/// dictionary keys (account names) stay as they are.
 enum AdminJSON {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         Response.json(try encode(value), status: status)
@@ -87,7 +89,33 @@ enum AdminJSON {
     static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .custom { path in Key(stringValue: snakeCase(path.last!.stringValue)) }
         return Array(try encoder.encode(value))
+    }
+
+    /// `maxConnections` → `max_connections`, `accountID` → `account_id`, `categoryIDs` → `category_ids`
+    /// (Foundation's `convertToSnakeCase` writes `category_i_ds`); a key already in snake_case is kept.
+    static func snakeCase(_ key: String) -> String {
+        let characters = Array(key.replacingOccurrences(of: "IDs", with: "Ids"))
+        var snake = ""
+        for (i, character) in characters.enumerated() {
+            if character.isUppercase, i > 0 {
+                let previous = characters[i - 1], next = i + 1 < characters.count ? characters[i + 1] : nil
+                // A word starts here, or an acronym ends before the word that starts here (`URLPath`).
+                if previous.isLowercase || previous.isNumber || (previous.isUppercase && next?.isLowercase == true) {
+                    snake.append("_")
+                }
+            }
+            snake += character.lowercased()
+        }
+        return snake
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: XCRequestContext) async throws -> T {

@@ -146,13 +146,7 @@ struct AccountsController: Sendable {
         @Nullable var expDate: Int?
         @Nullable var maxConnections: Int?
         @Nullable var activeCons: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case account, status
-            case expDate = "exp_date"
-            case maxConnections = "max_connections"
-            case activeCons = "active_cons"
-        }    }
+    }
 
     func register(on api: RouterGroup<XCRequestContext>) {
         api.get("accounts") { _, _ in

@@ -62,15 +62,7 @@ struct CatalogController: Sendable {
             @Nullable var backoffSeconds: Double?
             var hasRoom: Bool
             var variant: VariantRef
-
-            enum CodingKeys: String, CodingKey {
-                case priority, enabled, load, variant
-                case accountID = "account_id"
-                case accountName = "account_name"
-                case maxConnections = "max_connections"
-                case backoffSeconds = "backoff_seconds"
-                case hasRoom = "has_room"
-            }        }
+        }
 
         var url: String
         var user: String

@@ -19,12 +19,6 @@ struct ConnectionsController: Sendable {
             @Nullable var backoffSeconds: Double?
             /// The account's capacity group (docs/slots.md, "Capacity groups"); null when it has none.
             @Nullable var group: String?
-
-            enum CodingKeys: String, CodingKey {
-                case id, name, enabled, priority, load, group
-                case maxConnections = "max_connections"
-                case backoffSeconds = "backoff_seconds"
-            }
         }
         /// A slot as the slot core sees it, plus the title it plays (null when the store no longer has it).
         struct SlotAnswer: Encodable {
@@ -51,11 +45,6 @@ struct ConnectionsController: Sendable {
                 var bytes: Int64
                 /// Bytes between this viewer's place and the newest byte received.
                 var behindBytes: Int64
-
-                enum CodingKeys: String, CodingKey {
-                    case login, address, bytes
-                    case behindBytes = "behind_bytes"
-                }
             }
             var id: Int64
             var relationID: Int64
@@ -73,11 +62,6 @@ struct ConnectionsController: Sendable {
         var accounts: [AccountLoad]
         var users: [SlotSnapshot.User]
         var liveChannels: [LiveChannel]
-
-        enum CodingKeys: String, CodingKey {
-            case slots, accounts, users
-            case liveChannels = "live_channels"
-        }
     }
 
     func register(on api: RouterGroup<XCRequestContext>) {

@@ -1,5 +1,6 @@
 import Foundation
 import Sync
+import XCModels
 
 /// One sync run as `GET /api/sync/jobs/{id}` and the CLI's progress line show it.
 public struct SyncJob: Sendable {

@@ -12,7 +12,9 @@ struct CatchUpRequest: Sendable, Equatable {
     /// UTC seconds.
     var start: Int64
     var minutes: Int
+}
 
+extension CatchUpRequest {
     /// `/timeshift/…` path segments after `timeshift`.
     init?(timeshiftSegments segments: [Substring], zone: TimeZone) {
         guard segments.count >= 5, let minutes = Int(segments[segments.count - 3]), minutes > 0,
@@ -22,14 +24,6 @@ struct CatchUpRequest: Sendable, Equatable {
               let pass = segments[1..<(segments.count - 3)].joined(separator: "/").removingPercentEncoding
         else { return nil }
         self.init(username: user, password: pass, channelID: id, start: start, minutes: minutes)
-    }
-
-    init(username: String, password: String, channelID: Int64, start: Int64, minutes: Int) {
-        self.username = username
-        self.password = password
-        self.channelID = channelID
-        self.start = start
-        self.minutes = minutes
     }
 
     /// `YYYY-MM-DD:HH-MM` (also `YYYY-MM-DD HH:MM[:SS]`, which some apps send) in `zone`, as UTC seconds.

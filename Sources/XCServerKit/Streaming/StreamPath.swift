@@ -12,15 +12,9 @@ struct StreamPath: Sendable, Equatable {
     var password: String
     var id: Int64
     var ext: String
+}
 
-    init(kind: ContentKind, username: String, password: String, id: Int64, ext: String) {
-        self.kind = kind
-        self.username = username
-        self.password = password
-        self.id = id
-        self.ext = ext
-    }
-
+extension StreamPath {
     /// The path, credentials percent-encoded as path segments (what `init?(path:)` reads back).
     var path: String {
         let segment = switch kind {

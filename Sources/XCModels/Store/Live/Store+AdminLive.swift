@@ -13,14 +13,6 @@ public struct AdminChannel: Sendable, Encodable, Equatable {
     public var tvArchiveDuration: Int
     public var account: AdminAccountRef
     public var relations: Int
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, icon, num, account, relations
-        case epgChannelID = "epg_channel_id"
-        case categoryIDs = "category_ids"
-        case tvArchive = "tv_archive"
-        case tvArchiveDuration = "tv_archive_duration"
-    }
 }
 
 /// One account's stream of a channel.
@@ -36,28 +28,9 @@ public struct AdminChannelRelation: Sendable, Encodable, Equatable {
     public var categoryIDs: [Int64]
     public var stale: Bool
     public var served: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case id, account, num, name, stale, served
-        case streamID = "stream_id"
-        case epgChannelID = "epg_channel_id"
-        case tvArchive = "tv_archive"
-        case tvArchiveDuration = "tv_archive_duration"
-        case categoryIDs = "category_ids"
-    }
 }
 
-public struct AdminChannelPage: Sendable, Encodable, Equatable {
-    public var items: [AdminChannel]
-    public var page: Int
-    public var perPage: Int
-    public var total: Int
-
-    enum CodingKeys: String, CodingKey {
-        case items, page, total
-        case perPage = "per_page"
-    }
-}
+public typealias AdminChannelPage = AdminPage<AdminChannel>
 
 extension Store {
     private static let adminChannelColumns = """

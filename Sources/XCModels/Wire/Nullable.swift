@@ -2,12 +2,12 @@
 /// `Encodable` skips nil optionals (`encodeIfPresent`); the OpenAPI contract promises every documented
 /// key is there, so the answers mark their optionals `@Nullable` instead of hand-writing `encode(to:)`.
 @propertyWrapper
-struct Nullable<Value: Encodable>: Encodable {
-    var wrappedValue: Value?
+public struct Nullable<Value: Encodable>: Encodable {
+    public var wrappedValue: Value?
 
-    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
     }
