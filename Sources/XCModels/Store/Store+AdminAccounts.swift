@@ -23,18 +23,18 @@ extension Store {
         try await pool.read { db in
             var counts: [Int64: AccountCatalogCounts] = [:]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT account_id, 'movie', SUM(stale = 0), SUM(stale = 1) FROM movie_relation GROUP BY account_id
+                SELECT account_id, 'movie' AS kind, SUM(stale = 0) AS live, SUM(stale = 1) AS stale FROM movie_relation GROUP BY account_id
                 UNION ALL
-                SELECT account_id, 'series', SUM(stale = 0), SUM(stale = 1) FROM series_relation GROUP BY account_id
+                SELECT account_id, 'series' AS kind, SUM(stale = 0) AS live, SUM(stale = 1) AS stale FROM series_relation GROUP BY account_id
                 UNION ALL
-                SELECT account_id, 'episode', SUM(stale = 0), SUM(stale = 1) FROM episode_relation GROUP BY account_id
+                SELECT account_id, 'episode' AS kind, SUM(stale = 0) AS live, SUM(stale = 1) AS stale FROM episode_relation GROUP BY account_id
                 """)
             for row in rows {
-                let id: Int64 = row[0]
-                let live: Int = row[2] ?? 0
-                let stale: Int = row[3] ?? 0
+                let id: Int64 = row["account_id"]
+                let live: Int = row["live"] ?? 0
+                let stale: Int = row["stale"] ?? 0
                 var entry = counts[id] ?? AccountCatalogCounts()
-                switch row[1] as String {
+                switch row["kind"] as String {
                 case "movie": entry.movies = live
                 case "series": entry.series = live
                 default: entry.episodes = live

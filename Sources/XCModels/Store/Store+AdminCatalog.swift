@@ -32,6 +32,16 @@ public struct AdminAccountRef: Sendable, Encodable, Equatable {
     public var name: String
     public var priority: Int
     public var enabled: Bool
+
+    /// The columns `init(row:)` reads, of an account aliased `a`.
+    static let columns = "a.id AS account_id, a.name AS account_name, a.priority AS account_priority, a.enabled AS account_enabled"
+
+    init(row: Row) {
+        id = row["account_id"]
+        name = row["account_name"]
+        priority = row["account_priority"]
+        enabled = row["account_enabled"]
+    }
 }
 
 /// One row of a catalog page (a movie or a series).
@@ -194,19 +204,21 @@ extension Store {
                 ORDER BY kind, name, id
                 """, arguments: [kind?.rawValue, id])
             let links = try Row.fetchAll(db, sql: """
-                SELECT ac.category_id, a.id, a.name, ac.provider_category_id, ac.enabled, ac.titles
+                SELECT ac.category_id AS category_id, a.id AS account_id, a.name AS account_name,
+                       ac.provider_category_id AS provider_category_id, ac.enabled AS enabled, ac.titles AS titles
                 FROM account_category ac JOIN account a ON a.id = ac.account_id
                 WHERE ac.kind IN ('movie', 'series', 'live') AND (?1 IS NULL OR ac.kind = ?1) AND (?2 IS NULL OR ac.category_id = ?2)
                 ORDER BY \(AdmissionOrder.sql()), ac.provider_category_id
                 """, arguments: [kind?.rawValue, id])
             var byCategory: [Int64: [AdminCategory.AccountLink]] = [:]
             for row in links {
-                byCategory[row[0], default: []].append(AdminCategory.AccountLink(
-                    accountID: row[1], accountName: row[2], providerCategoryID: row[3], enabled: row[4], titles: row[5]))
+                byCategory[row["category_id"], default: []].append(AdminCategory.AccountLink(
+                    accountID: row["account_id"], accountName: row["account_name"], providerCategoryID: row["provider_category_id"],
+                    enabled: row["enabled"], titles: row["titles"]))
             }
             return categories.map { row in
-                let id: Int64 = row[0]
-                return AdminCategory(id: id, kind: row[1], name: row[2], titles: row[3], accounts: byCategory[id] ?? [])
+                let id: Int64 = row["id"]
+                return AdminCategory(id: id, kind: row["kind"], name: row["name"], titles: row["titles"], accounts: byCategory[id] ?? [])
             }
         }
     }
@@ -258,9 +270,10 @@ extension Store {
         let episodes = kind == .series
             ? "(SELECT COUNT(*) FROM episode e WHERE e.series_id = t.id AND e.preferred_relation_id IS NOT NULL)" : "NULL"
         let columns = """
-            t.public_id, r.name, t.year, t.tmdb, t.imdb, t.category_ids, \(extensionColumn), r.\(icon),
-            t.preferred_relation_id IS NOT NULL, a.id, a.name, a.priority, a.enabled,
-            (SELECT COUNT(*) FROM \(relation) x WHERE x.\(key) = t.id), \(episodes), t.id
+            t.public_id AS public_id, r.name AS name, t.year AS year, t.tmdb AS tmdb, t.imdb AS imdb, t.category_ids AS category_ids,
+            \(extensionColumn) AS container_extension, r.\(icon) AS icon, t.preferred_relation_id IS NOT NULL AS served,
+            \(AdminAccountRef.columns), (SELECT COUNT(*) FROM \(relation) x WHERE x.\(key) = t.id) AS relations,
+            \(episodes) AS episodes, t.id AS entry_id
             """
         let from = """
             FROM \(title) t
@@ -274,10 +287,10 @@ extension Store {
 
     private static func summary(_ kind: CatalogKind, _ row: Row) -> AdminTitleSummary {
         AdminTitleSummary(
-            kind: kind, id: row[0], name: row[1], year: row[2], tmdb: row[3], imdb: row[4],
-            categoryIDs: ids(row[5]), containerExtension: kind == .movie ? (row[6] ?? "") : nil, icon: row[7], served: row[8],
-            account: AdminAccountRef(id: row[9], name: row[10], priority: row[11], enabled: row[12]),
-            relations: row[13], episodes: kind == .series ? (row[14] ?? 0) : nil)
+            kind: kind, id: row["public_id"], name: row["name"], year: row["year"], tmdb: row["tmdb"], imdb: row["imdb"],
+            categoryIDs: ids(row["category_ids"]), containerExtension: kind == .movie ? (row["container_extension"] ?? "") : nil,
+            icon: row["icon"], served: row["served"], account: AdminAccountRef(row: row), relations: row["relations"],
+            episodes: kind == .series ? (row["episodes"] ?? 0) : nil)
     }
 
     // MARK: Title details
@@ -292,30 +305,30 @@ extension Store {
                 return nil
             }
             let summary = Self.summary(kind, row)
-            let titleID: Int64 = row[15]
+            let titleID: Int64 = row["entry_id"]
             let relations = try Self.entryRelations(kind, entryID: titleID, db: db)
             var seasons: [AdminTitleDetail.Season]?
             if kind == .series {
                 var episodeRelations: [Int64: [AdminRelation]] = [:]
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.title, NULL,
-                           r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS e.preferred_relation_id, e.id
+                    SELECT \(Self.relationColumns(providerID: "r.stream_id", name: "r.title", categoryIDs: "NULL",
+                                                    served: "r.id IS e.preferred_relation_id")), e.id AS episode_id
                     FROM episode_relation r JOIN account a ON a.id = r.account_id JOIN episode e ON e.id = r.episode_id
                     WHERE e.series_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
                     """, arguments: [titleID]) {
-                    episodeRelations[row[14], default: []].append(Self.relation(.episode, row))
+                    episodeRelations[row["episode_id"], default: []].append(Self.relation(.episode, row))
                 }
                 var bySeason: [Int: [AdminTitleDetail.Episode]] = [:]
                 for row in try Row.fetchAll(db, sql: """
                     SELECT id, public_id, season, episode_num, preferred_relation_id FROM episode
                     WHERE series_id = ? ORDER BY season, episode_num
                     """, arguments: [titleID]) {
-                    let relations = episodeRelations[row[0]] ?? []
-                    let preferred: Int64? = row[4]
+                    let relations = episodeRelations[row["id"]] ?? []
+                    let preferred: Int64? = row["preferred_relation_id"]
                     let shown = relations.first { $0.id == preferred } ?? relations.first { !$0.stale } ?? relations.first
-                    let season: Int = row[2]
+                    let season: Int = row["season"]
                     bySeason[season, default: []].append(AdminTitleDetail.Episode(
-                        id: row[1], season: season, episodeNum: row[3], title: shown?.name ?? "",
+                        id: row["public_id"], season: season, episodeNum: row["episode_num"], title: shown?.name ?? "",
                         served: preferred != nil, relations: relations))
                 }
                 seasons = bySeason.keys.sorted().map { AdminTitleDetail.Season(season: $0, episodes: bySeason[$0]!) }
@@ -335,11 +348,23 @@ extension Store {
         return try await pool.read { db in try String.fetchOne(db, sql: sql, arguments: [publicID]) }
     }
 
+    /// The columns `relation(_:_:)` reads, of a relation aliased `r` of an account aliased `a`; the arguments
+    /// are the expressions that differ between movies, series and episodes.
+    static func relationColumns(providerID: String, containerExtension: String = "r.container_extension", name: String = "r.name",
+                                categoryIDs: String = "r.category_ids", served: String) -> String {
+        """
+        r.id AS id, \(AdminAccountRef.columns), \(providerID) AS provider_id, \(containerExtension) AS container_extension,
+        \(name) AS name, \(categoryIDs) AS category_ids, r.first_seen AS first_seen, r.last_seen AS last_seen, r.stale AS stale,
+        r.stale_since AS stale_since, \(served) AS served
+        """
+    }
+
     static func relation(_ kind: AdminRelation.Kind, _ row: Row) -> AdminRelation {
         AdminRelation(
-            kind: kind, id: row[0], account: AdminAccountRef(id: row[1], name: row[2], priority: row[3], enabled: row[4]),
-            providerID: row[5], containerExtension: row[6], name: row[7], categoryIDs: (row[8] as String?).map(ids),
-            firstSeen: row[9], lastSeen: row[10], stale: row[11], staleSince: row[12], served: row[13] ?? false)
+            kind: kind, id: row["id"], account: AdminAccountRef(row: row), providerID: row["provider_id"],
+            containerExtension: row["container_extension"], name: row["name"], categoryIDs: (row["category_ids"] as String?).map(ids),
+            firstSeen: row["first_seen"], lastSeen: row["last_seen"], stale: row["stale"], staleSince: row["stale_since"],
+            served: row["served"] ?? false)
     }
 
     static func ids(_ json: String) -> [Int64] {

@@ -14,7 +14,7 @@ extension Store {
         try await pool.read { db in
             var lists: [Int64: [Int64]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT user_id, category_id FROM user_category ORDER BY user_id, category_id") {
-                lists[row[0], default: []].append(row[1])
+                lists[row["user_id"], default: []].append(row["category_id"])
             }
             return lists
         }

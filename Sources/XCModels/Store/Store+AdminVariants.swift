@@ -40,15 +40,13 @@ extension Store {
     static func entryRelations(_ kind: CatalogKind, entryID: Int64, db: Database) throws -> [AdminRelation] {
         if kind == .movie {
             return try Row.fetchAll(db, sql: """
-                SELECT r.id, a.id, a.name, a.priority, a.enabled, r.stream_id, r.container_extension, r.name, r.category_ids,
-                       r.first_seen, r.last_seen, r.stale, r.stale_since, r.id = m.preferred_relation_id
+                SELECT \(relationColumns(providerID: "r.stream_id", served: "r.id = m.preferred_relation_id"))
                 FROM movie_relation r JOIN account a ON a.id = r.account_id JOIN movie m ON m.id = r.movie_id
                 WHERE r.movie_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
                 """, arguments: [entryID]).map { relation(.movie, $0) }
         }
         return try Row.fetchAll(db, sql: """
-            SELECT r.id, a.id, a.name, a.priority, a.enabled, r.provider_series_id, NULL, r.name, r.category_ids,
-                   r.first_seen, r.last_seen, r.stale, r.stale_since, r.id IS s.preferred_relation_id
+            SELECT \(relationColumns(providerID: "r.provider_series_id", containerExtension: "NULL", served: "r.id IS s.preferred_relation_id"))
             FROM series_relation r JOIN account a ON a.id = r.account_id JOIN series s ON s.id = r.series_id
             WHERE r.series_id = ? ORDER BY \(AdmissionOrder.sql()), r.id
             """, arguments: [entryID]).map { relation(.series, $0) }

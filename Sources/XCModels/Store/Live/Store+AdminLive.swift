@@ -34,19 +34,21 @@ public typealias AdminChannelPage = AdminPage<AdminChannel>
 
 extension Store {
     private static let adminChannelColumns = """
-        c.public_id, r.name, r.epg_channel_id, c.category_ids, r.stream_icon, c.position,
-        (SELECT COALESCE(MAX(x.tv_archive != 0), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0),
-        (SELECT COALESCE(MAX(x.tv_archive_duration), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0 AND x.tv_archive != 0),
-        a.id, a.name, a.priority, a.enabled, (SELECT COUNT(*) FROM channel_relation x WHERE x.channel_id = c.id)
+        c.public_id AS public_id, r.name AS name, r.epg_channel_id AS epg_channel_id, c.category_ids AS category_ids,
+        r.stream_icon AS icon, c.position AS num,
+        (SELECT COALESCE(MAX(x.tv_archive != 0), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0) AS tv_archive,
+        (SELECT COALESCE(MAX(x.tv_archive_duration), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0 AND x.tv_archive != 0)
+            AS tv_archive_duration,
+        \(AdminAccountRef.columns), (SELECT COUNT(*) FROM channel_relation x WHERE x.channel_id = c.id) AS relations
         """
     private static let adminChannelFrom = """
         FROM channel c JOIN channel_relation r ON r.id = c.preferred_relation_id JOIN account a ON a.id = r.account_id
         """
 
     private static func adminChannel(_ row: Row) -> AdminChannel {
-        AdminChannel(id: row[0], name: row[1], epgChannelID: row[2], categoryIDs: ids(row[3]), icon: row[4], num: row[5],
-                     tvArchive: row[6], tvArchiveDuration: row[7],
-                     account: AdminAccountRef(id: row[8], name: row[9], priority: row[10], enabled: row[11]), relations: row[12])
+        AdminChannel(id: row["public_id"], name: row["name"], epgChannelID: row["epg_channel_id"], categoryIDs: ids(row["category_ids"]),
+                     icon: row["icon"], num: row["num"], tvArchive: row["tv_archive"], tvArchiveDuration: row["tv_archive_duration"],
+                     account: AdminAccountRef(row: row), relations: row["relations"])
     }
 
     /// One page of served channels in served order; `text`: case-insensitive substring of the name.
@@ -78,14 +80,16 @@ extension Store {
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.adminChannelColumns) \(Self.adminChannelFrom) WHERE c.public_id = ?",
                                              arguments: [publicID]) else { return nil }
             let relations = try Row.fetchAll(db, sql: """
-                SELECT x.id, a.id, a.name, a.priority, a.enabled, x.stream_id, x.num, x.name, x.epg_channel_id, x.tv_archive,
-                       x.tv_archive_duration, x.category_ids, x.stale, x.id = c.preferred_relation_id
+                SELECT x.id AS id, \(AdminAccountRef.columns), x.stream_id AS stream_id, x.num AS num, x.name AS name,
+                       x.epg_channel_id AS epg_channel_id, x.tv_archive AS tv_archive, x.tv_archive_duration AS tv_archive_duration,
+                       x.category_ids AS category_ids, x.stale AS stale, x.id = c.preferred_relation_id AS served
                 FROM channel c JOIN channel_relation x ON x.channel_id = c.id JOIN account a ON a.id = x.account_id
                 WHERE c.public_id = ? ORDER BY \(AdmissionOrder.sql()), x.id
                 """, arguments: [publicID]).map { r in
-                AdminChannelRelation(id: r[0], account: AdminAccountRef(id: r[1], name: r[2], priority: r[3], enabled: r[4]),
-                                     streamID: r[5], num: r[6], name: r[7], epgChannelID: r[8], tvArchive: r[9], tvArchiveDuration: r[10],
-                                     categoryIDs: Self.ids(r[11]), stale: r[12], served: r[13])
+                AdminChannelRelation(id: r["id"], account: AdminAccountRef(row: r), streamID: r["stream_id"], num: r["num"],
+                                     name: r["name"], epgChannelID: r["epg_channel_id"], tvArchive: r["tv_archive"],
+                                     tvArchiveDuration: r["tv_archive_duration"], categoryIDs: Self.ids(r["category_ids"]),
+                                     stale: r["stale"], served: r["served"])
             }
             return (Self.adminChannel(row), relations)
         }
