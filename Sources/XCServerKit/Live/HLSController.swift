@@ -33,10 +33,8 @@ struct HLSController: Sendable {
 
     // MARK: /live/U/P/ID.m3u8
 
-    func channelPlaylist(_ request: Request, _ context: XCRequestContext, head: Bool) async throws -> Response {
-        guard let path = StreamPath(path: request.uri.path), path.kind == .live else {
-            return .text("not a live path; expected /live/USER/PASS/ID.m3u8", status: .notFound)
-        }
+    /// `path`: `/live/U/P/ID.m3u8` or the short form `/U/P/ID.m3u8`, as `LiveStreamController` parsed it.
+    func channelPlaylist(_ path: LivePath, _ request: Request, _ context: XCRequestContext, head: Bool) async throws -> Response {
         guard let login = try await services.authenticate(username: path.username, password: path.password).login else {
             return .text("wrong username or password", status: .unauthorized)
         }

@@ -30,7 +30,7 @@ struct LiveStreamController: Sendable {
     }
 
     func serve(_ path: LivePath, _ request: Request, _ context: XCRequestContext, head: Bool) async throws -> Response {
-        if path.isHLS { return try await HLSController(services: services).channelPlaylist(request, context, head: head) }
+        if path.isHLS { return try await HLSController(services: services).channelPlaylist(path, request, context, head: head) }
         guard let login = try await services.authenticate(username: path.username, password: path.password).login else {
             return .text("wrong username or password", status: .unauthorized)
         }

@@ -89,6 +89,17 @@ import XCModels
         }
     }
 
+    @Test func theShortFormAnswersThePlaylistToo() async throws {
+        try await TestEnvironment.with { env in
+            // Playlists and apps that were given `/U/P/ID.m3u8`, which panels answer like `/live/U/P/ID.m3u8`.
+            let reply = try await env.request("/\(env.credentialsPath)/3001.m3u8")
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.headers.first(name: "Content-Type") == "application/vnd.apple.mpegurl")
+            let segments = Self.uris(reply.text)
+            #expect(Self.mediaSequence(reply.text) != nil && !segments.isEmpty && segments.allSatisfy { $0.hasPrefix("/hls/") }, "\(reply.text)")
+        }
+    }
+
     @Test func twoViewersOfOneChannelCostOneUpstreamFetchPerSegment() async throws {
         try await TestEnvironment.with { env in
             try await env.store.addUser(User(username: "kitchen", password: "tv", maxConnections: 1))
