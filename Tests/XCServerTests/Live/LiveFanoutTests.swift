@@ -5,11 +5,12 @@ import Testing
 /// The fan-out shell with real tasks: viewers suspended on `next` are woken by the reader, a viewer that
 /// does not read never holds back the others, and cancellation and `finish` end every wait.
 @Suite struct LiveFanoutTests {
-    @Test(.disabled("fails when the whole suite runs at once on 2 cores, to be investigated (stop 9 note)"),
-          .timeLimit(.minutes(1)))
+    /// Lock-step with the reader: every chunk waits on three task wake-ups, which on two loaded cores can
+    /// take tens of milliseconds each. So the stream is short (still 12 rings long) and the bound generous.
+    @Test(.timeLimit(.minutes(5)))
     func viewersThatKeepUpGetEveryByteWhileAStalledOneIsMovedForward() async {
         let fanout = LiveFanout(policy: .init(capacity: 188 * 50, maxJumps: 1000))
-        let bytes = LiveRingTests.stream(packets: 3000)
+        let bytes = LiveRingTests.stream(packets: 600)
         let stalled = fanout.join()
         let viewers = (0..<3).map { _ in fanout.join() }
         // Each fast viewer reports how many bytes it has; the reader appends the next chunk once all three
