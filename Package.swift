@@ -40,15 +40,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        /// A real XC provider on loopback, serving `fixtures/` (and generated catalogs) with Range support.
-        /// Used by tests, `xcserver demo` and the benchmark.
+        /// The provider `xcserver demo` syncs from, linked into `xcserver`: a real XC panel on loopback
+        /// (`player_api.php`, Range media, live TS and HLS, a guide) serving `fixtures/`, compiled in.
+        /// Test behaviour reaches it only through `ProviderBackend` hooks (docs/providers.md).
         .target(
-            name: "FixtureProvider",
+            name: "DemoProvider",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,6 +56,19 @@ let package = Package(
             // `fixtures/` (catalogs and the demo's playable media) compiled into the binary through symlinks,
             // so `xcserver demo` needs no checkout (see EmbeddedFixtures.swift).
             resources: [.embedInCode("Embedded")]
+        ),
+        /// The test fixture provider (tests and `xcserver-bench` only, never in `xcserver`): DemoProvider's
+        /// panel plus faults, counters, generated catalogs and media, socket limits, live drops and stalls.
+        .target(
+            name: "FixtureProvider",
+            dependencies: [
+                "DemoProvider",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// HTTP routes, the connection-slot core, the streaming proxy, the admin API, sync jobs and metrics:
         /// everything the server does, as a library the CLI wires up and the tests import.
@@ -79,14 +92,15 @@ let package = Package(
             // /api/openapi.json and /admin with no resource bundle to lose when the executable is copied elsewhere.
             resources: [.embedInCode("Admin/openapi.json"), .embedInCode("Web/Assets")]
         ),
-        /// `xcserver`, the binary users install: argument parsing and wiring only.
+        /// `xcserver`, the binary users install: argument parsing and wiring only; no test doubles
+        /// (InstalledBinaryTests).
         .executableTarget(
             name: "XCServer",
             dependencies: [
                 "XCServerKit",
                 "XCModels",
                 "Sync",
-                "FixtureProvider",
+                "DemoProvider",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +129,7 @@ let package = Package(
             name: "FixtureProviderTests",
             dependencies: [
                 "FixtureProvider",
+                "DemoProvider",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -125,6 +140,7 @@ let package = Package(
                 "XCModels",
                 "Sync",
                 "FixtureProvider",
+                "DemoProvider",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

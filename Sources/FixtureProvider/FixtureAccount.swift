@@ -1,8 +1,9 @@
+import DemoProvider
 import Foundation
 import NIOCore
 
 /// One provider account served by a ``FixtureProvider``: credentials, the catalog it sees and the media it streams.
-public struct FixtureAccount: Sendable {
+public struct FixtureAccount: Sendable, ProviderAccount {
     public var username: String
     public var password: String
     /// Reported as `user_info.max_connections`; enforced on stream paths only when
@@ -61,11 +62,11 @@ public struct FixtureAccount: Sendable {
     }
 
     /// Where the bytes of `streamID` requested as `.ext` come from.
-    func source(of streamID: Int, ext: String) -> MediaSource {
-        if let path = mediaFiles[streamID] { return .file(path) }
+    package func source(of streamID: Int, ext: String) -> any MediaSource {
+        if let path = mediaFiles[streamID] { return FileMedia(path: path) }
         switch media {
-        case .generated: return .generated(MediaBytes.key(seed: mediaSeed, streamID: streamID))
-        case .playable: return .memory(FixtureMedia.sample(ext: ext))
+        case .generated: return GeneratedMedia(key: MediaBytes.key(seed: mediaSeed, streamID: streamID))
+        case .playable: return MemoryMedia(FixtureMedia.sample(ext: ext))
         }
     }
 }
@@ -77,22 +78,17 @@ public enum FixtureMedia: Sendable {
     case generated
     /// Real, playable media shared by every title: `fixtures/media/demo.mp4` for `.mp4`/`.m4v` requests,
     /// `fixtures/media/demo.mkv` for any other extension (players recognise the format from the bytes).
-    /// Both are 6 s of H.264 + AAC compiled into the binary; what `xcserver demo` serves.
+    /// Both are 6 s of H.264 + AAC compiled into the binary; what `xcserver demo` serves (DemoProvider's `DemoMedia`).
     case playable
 
-    static let mkv = ByteBuffer(bytes: EmbeddedFixtures.files["media/demo.mkv"] ?? [])
-    static let mp4 = ByteBuffer(bytes: EmbeddedFixtures.files["media/demo.mp4"] ?? [])
-
     /// The sample file a `.ext` request gets.
-    static func sample(ext: String) -> ByteBuffer {
-        ["mp4", "m4v"].contains(ext.lowercased()) ? mp4 : mkv
-    }
+    static func sample(ext: String) -> ByteBuffer { DemoMedia.sample(ext: ext) }
 }
 
 extension FixtureAccount {
     /// Password of the `alpha` fixture account: it needs percent-encoding in query strings and paths.
-    public static let alphaPassword = "a+b&c/d e"
-    public static let betaPassword = "beta-pass"
+    public static let alphaPassword = DemoAccount.alphaPassword
+    public static let betaPassword = DemoAccount.betaPassword
 
     /// The `fixtures/alpha` account: user `alpha`, password `a+b&c/d e`, max_connections 1,
     /// media seed 0xA1FA, 2_000_000-byte files (or the playable samples). See fixtures/README.md.

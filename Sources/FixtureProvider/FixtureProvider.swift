@@ -1,12 +1,12 @@
+import DemoProvider
 import Foundation
-import Hummingbird
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
-import ServiceLifecycle
 
 /// A real Xtream Codes provider on loopback, serving fixture or generated catalogs and deterministic media
-/// with Range support, with faults switchable at run time. Used by tests, `xcserver demo` and the benchmark.
+/// with Range support, with faults switchable at run time and counters of what it saw. Used by tests and the
+/// benchmark only: it serves through DemoProvider's `ProviderResponder` and adds its test behaviour through
+/// the `ProviderBackend` hooks (docs/providers.md); `xcserver demo` runs the plain `DemoPanel`.
 ///
 /// ```swift
 /// let provider = try await FixtureProvider.start(accounts: [try .alpha(), try .beta()])
@@ -15,14 +15,11 @@ import ServiceLifecycle
 /// ```
 public final class FixtureProvider: Sendable {
     let core: ProviderCore
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
-    private let stopped = NIOLockedValueBox(false)
+    private let server: ProviderServer
 
-    private init(core: ProviderCore, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(core: ProviderCore, server: ProviderServer) {
         self.core = core
-        self.group = group
-        self.task = task
+        self.server = server
     }
 
     /// Starts a provider and returns once its listener is bound.
@@ -41,36 +38,13 @@ public final class FixtureProvider: Sendable {
     ) async throws -> FixtureProvider {
         var prefix = pathPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         if !prefix.isEmpty { prefix = "/" + prefix }
-        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix,
-                                live: LiveChannels(source: try LiveTS.embedded(bitsPerSecond: liveBitsPerSecond)))
-        let logger = logger ?? {
-            var logger = Logger(label: "FixtureProvider")
-            logger.logLevel = .warning
-            return logger
-        }()
-        let (bound, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: ProviderResponder(core: core),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task<Void, any Error> {
-            defer { continuation.finish() }
-            try await group.run()
-        }
-        var iterator = bound.makeAsyncIterator()
-        guard let actualPort = await iterator.next(), actualPort > 0 else {
-            task.cancel()
-            try await task.value
-            throw FixtureProviderError.didNotStart
-        }
-        core.state.withLockedValue { $0.port = actualPort }
-        return FixtureProvider(core: core, group: group, task: task)
+        let source = try LiveTS.embedded(bitsPerSecond: liveBitsPerSecond)
+        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix, live: LiveChannels(source: source))
+        let responder = ProviderResponder(backend: core, broadcast: LiveBroadcast(source: source))
+        let server = try await ProviderServer.start(responder, host: host, port: port,
+                                                    logger: logger ?? ProviderServer.quietLogger("FixtureProvider"))
+        core.state.withLockedValue { $0.port = server.port }
+        return FixtureProvider(core: core, server: server)
     }
 
     /// The bound port.
@@ -131,30 +105,7 @@ public final class FixtureProvider: Sendable {
 
     /// Shuts the server down: graceful first (in-flight responses may finish), then, after 2 s, cancellation,
     /// which ends stalled responses too. Never hangs; calling it twice is harmless.
-    public func stop() async {
-        let alreadyStopped = stopped.withLockedValue { value in
-            defer { value = true }
-            return value
-        }
-        guard !alreadyStopped else {
-            _ = await task.result
-            return
-        }
-        await group.triggerGracefulShutdown()
-        let task = self.task
-        await withTaskGroup(of: Void.self) { waiters in
-            waiters.addTask { _ = await task.result }
-            waiters.addTask {
-                do {
-                    try await Task.sleep(for: .seconds(2))
-                    task.cancel()
-                } catch {}
-            }
-            await waiters.next()
-            waiters.cancelAll()
-        }
-        _ = await task.result
-    }
+    public func stop() async { await server.stop() }
 
     // MARK: helpers for clients of the fixture
 
@@ -196,15 +147,5 @@ public final class FixtureProvider: Sendable {
             .deletingLastPathComponent()  // Sources/
             .deletingLastPathComponent()  // package root
             .appendingPathComponent("fixtures", isDirectory: true)
-    }
-}
-
-public enum FixtureProviderError: Error, CustomStringConvertible {
-    case didNotStart
-
-    public var description: String {
-        switch self {
-        case .didNotStart: "the fixture provider did not start listening"
-        }
     }
 }

@@ -1,3 +1,4 @@
+import DemoProvider
 import NIOCore
 
 /// Id arithmetic of ``FixtureCatalog/generated(movies:series:episodesPerSeries:seed:idOffset:)``,

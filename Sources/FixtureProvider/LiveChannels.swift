@@ -1,16 +1,12 @@
-import Foundation
-import Hummingbird
+import DemoProvider
 import NIOConcurrencyHelpers
-import NIOCore
 
-/// The fixture provider's live channels: each an endless `LiveTS` broadcast at a steady bit rate, which a
-/// connection joins at the channel's current position (as a real head-end serves it), plus the controls
-/// a test needs: how many upstream connections each channel has had and has open, and dropping or
-/// stalling a channel's open streams on command.
+/// The controls a test has over the fixture provider's live channels (served by DemoProvider's
+/// `LiveBroadcast`): how many upstream connections each channel has had and has open, and dropping or
+/// stalling a channel's open streams on command. Each open stream is watched through a ``LiveWatch``.
 public final class LiveChannels: Sendable {
+    /// The broadcast every channel airs.
     public let source: LiveTS
-    /// How often a paced stream writes (each write is the bytes due since the last).
-    static let tick: Duration = .milliseconds(20)
 
     private struct Channel {
         var opened = 0
@@ -21,14 +17,11 @@ public final class LiveChannels: Sendable {
         var stalled = false
     }
 
-    private let epoch = ContinuousClock.now
     private let channels = NIOLockedValueBox<[Int: Channel]>([:])
 
-    public init(source: LiveTS) {
+    init(source: LiveTS) {
         self.source = source
     }
-
-    // MARK: Observing and controlling
 
     /// Connections a channel has had since the provider started.
     public func opened(_ channel: Int) -> Int { channels.withLockedValue { $0[channel]?.opened ?? 0 } }
@@ -47,49 +40,23 @@ public final class LiveChannels: Sendable {
         channels.withLockedValue { $0[channel, default: Channel()].stalled = stalled }
     }
 
-    // MARK: Serving
-
-    /// The channel's current broadcast position: where a connection opened now starts (packet aligned).
-    func livePosition(at now: ContinuousClock.Instant = .now) -> Int64 {
-        let bytes = Int64((now - epoch).seconds * Double(source.bitsPerSecond) / 8)
-        return bytes - bytes % Int64(LiveTS.packetSize)
-    }
-
-    /// An endless response body for `channel`, paced at the channel's bit rate.
-    func body(channel: Int, ended: @escaping @Sendable () -> Void = {}) -> ResponseBody {
-        ResponseBody { writer in
-            defer { ended() }
-            let generation = self.channels.withLockedValue { channels -> Int in
-                var state = channels[channel, default: Channel()]
-                state.opened += 1
-                state.open += 1
-                state.mostOpen = max(state.mostOpen, state.open)
-                channels[channel] = state
-                return state.generation
-            }
-            defer { self.channels.withLockedValue { $0[channel]?.open -= 1 } }
-            var position = self.livePosition()
-            while !Task.isCancelled {
-                try await Task.sleep(for: Self.tick)
-                let (current, stalled) = self.channels.withLockedValue { ($0[channel]?.generation ?? 0, $0[channel]?.stalled ?? false) }
-                guard current == generation else { throw ProviderResponder.DroppedConnection() }
-                let due = self.livePosition()
-                if stalled {
-                    position = due  // a stall loses what it did not send, like a head-end that froze
-                    continue
-                }
-                guard due > position else { continue }
-                try await writer.write(ByteBuffer(bytes: self.source.bytes(position..<due)))
-                position = due
-            }
-            try await writer.finish(nil)
+    /// Counts a stream of `channel` opening and watches it for drops and stalls until it ends.
+    func watch(_ channel: Int) -> LiveWatch {
+        let generation = channels.withLockedValue { channels -> Int in
+            var state = channels[channel, default: Channel()]
+            state.opened += 1
+            state.open += 1
+            state.mostOpen = max(state.mostOpen, state.open)
+            channels[channel] = state
+            return state.generation
         }
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        return LiveWatch(
+            tick: { [channels] in
+                channels.withLockedValue { channels in
+                    guard (channels[channel]?.generation ?? 0) == generation else { return .drop }
+                    return channels[channel]?.stalled == true ? .stall : .send
+                }
+            },
+            ended: { [channels] in channels.withLockedValue { $0[channel]?.open -= 1 } })
     }
 }

@@ -1,17 +1,7 @@
+import DemoProvider
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-
-enum StreamKind: String, Sendable {
-    case movie
-    case series
-    case live
-}
-
-struct TitleKey: Hashable, Sendable {
-    var kind: StreamKind
-    var id: Int
-}
 
 /// Shared mutable state of a running provider, behind one lock.
 final class ProviderCore: Sendable {
@@ -37,19 +27,12 @@ final class ProviderCore: Sendable {
         var port = 0
     }
 
-    enum Admission {
-        /// The request may proceed; a GET holds `lease` until its body ends and is cut after `cutAfter` bytes.
-        case admitted(lease: StreamLease?, cutAfter: Int?)
-        /// `enforceMaxConnections` refused it.
-        case refused
-    }
-
     let state: NIOLockedValueBox<State>
     let host: String
     let pathPrefix: String
     /// Every live channel this provider broadcasts (keyed by stream id, shared by its accounts).
     let live: LiveChannels
-    /// HLS fetch counts and the segment timeline (`LiveHLS.swift`).
+    /// HLS fetch counts (`FixtureHLSCounts.swift`).
     let hls = FixtureHLSBook()
 
     init(accounts: [FixtureAccount], host: String, pathPrefix: String, live: LiveChannels) {
@@ -65,11 +48,6 @@ final class ProviderCore: Sendable {
     }
 
     var port: Int { state.withLockedValue { $0.port } }
-
-    var baseURL: String {
-        let printableHost = host.contains(":") ? "[\(host)]" : host
-        return "http://\(printableHost):\(port)\(pathPrefix)"
-    }
 
     func lookup(_ username: String) -> (FixtureAccount, FixtureFaults)? {
         state.withLockedValue { state in
@@ -118,7 +96,7 @@ final class ProviderCore: Sendable {
 
     /// Atomically checks `enforceMaxConnections`, opens the title for a GET (the returned lease closes it)
     /// and decides whether this response is one the `dropAfterBytes` fault cuts.
-    func admit(username: String, title: TitleKey, isGet: Bool, bodyLength: Int) -> Admission {
+    func admit(username: String, title: TitleKey, isGet: Bool, bodyLength: Int) -> StreamAdmission {
         let decision: (UInt64?, Int?)? = state.withLockedValue { state in
             guard var entry = state.accounts[username] else { return nil }
             defer { state.accounts[username] = entry }
@@ -145,7 +123,7 @@ final class ProviderCore: Sendable {
             return (id, cut)
         }
         guard let decision else { return .refused }
-        return .admitted(lease: decision.0.map { StreamLease(core: self, id: $0) }, cutAfter: decision.1)
+        return .admitted(lease: decision.0.map { id in StreamLease { [self] in release(leaseID: id) } }, cutAfter: decision.1)
     }
 
     /// Idempotent: the first call for a lease closes it, later ones do nothing.
@@ -186,20 +164,4 @@ final class ProviderCore: Sendable {
     func isValidToken(_ token: String) -> Bool {
         state.withLockedValue { $0.tokens.contains(token) }
     }
-}
-
-/// An open stream response of one account. Closed by `release()` at the end of the body and, should the
-/// body never run (client gone before the head was written), by `deinit`: the count cannot leak.
-final class StreamLease: Sendable {
-    let core: ProviderCore
-    let id: UInt64
-
-    init(core: ProviderCore, id: UInt64) {
-        self.core = core
-        self.id = id
-    }
-
-    func release() { core.release(leaseID: id) }
-
-    deinit { core.release(leaseID: id) }
 }

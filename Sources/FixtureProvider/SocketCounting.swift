@@ -1,3 +1,4 @@
+import DemoProvider
 import Hummingbird
 import NIOCore
 
@@ -39,32 +40,20 @@ struct SocketBook {
     var count: Int { open.count + closing }
 }
 
-/// The request context of the fixture's server: the basic one plus the connection the request came on, so
-/// the provider can count sockets.
-struct ProviderRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
-    }
-}
-
 extension ProviderCore {
-    enum SocketAdmission {
-        case admitted
+    enum SocketCount {
+        case counted
         case refused(FixtureSocketLimit.Refusal)
     }
 
     /// Counts `channel` toward `username` (once per connection; it stops counting when it closes, or
     /// `countsClosedFor` later), or refuses it when the account is at its socket limit.
-    func admitSocket(username: String, channel: any Channel) -> SocketAdmission {
+    func countSocket(username: String, channel: any Channel) -> SocketCount {
         let id = ObjectIdentifier(channel)
-        let outcome: (SocketAdmission, isNew: Bool, lag: Duration) = state.withLockedValue { state in
-            guard var entry = state.accounts[username] else { return (.admitted, false, .zero) }
+        let outcome: (SocketCount, isNew: Bool, lag: Duration) = state.withLockedValue { state in
+            guard var entry = state.accounts[username] else { return (.counted, false, .zero) }
             defer { state.accounts[username] = entry }
-            if entry.sockets.open.contains(id) { return (.admitted, false, .zero) }
+            if entry.sockets.open.contains(id) { return (.counted, false, .zero) }
             if let rule = entry.sockets.rule, entry.sockets.count >= rule.limit {
                 entry.stats.refusedSockets += 1
                 return (.refused(rule.refusal), false, .zero)
@@ -72,7 +61,7 @@ extension ProviderCore {
             entry.sockets.open.insert(id)
             entry.stats.openSockets = entry.sockets.count
             entry.stats.maxOpenSockets = max(entry.stats.maxOpenSockets, entry.stats.openSockets)
-            return (.admitted, true, entry.sockets.rule?.countsClosedFor ?? .zero)
+            return (.counted, true, entry.sockets.rule?.countsClosedFor ?? .zero)
         }
         if outcome.isNew {
             channel.closeFuture.whenComplete { [self] _ in socketClosed(username: username, id: id, lag: outcome.lag) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FixtureProvider
+import DemoProvider
 
 @Suite struct CatalogTests {
     @Test func generatedCatalogOverHTTP() async throws {

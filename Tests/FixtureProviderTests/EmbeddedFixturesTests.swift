@@ -14,7 +14,7 @@ import Testing
             if relative != "README.md" { onDisk.append(relative) }
         }
         #expect(onDisk.sorted() == EmbeddedFixtures.files.keys.sorted(),
-                "each file under fixtures/ needs a symlink in Sources/FixtureProvider/Embedded and a line in EmbeddedFixtures.swift")
+                "each file under fixtures/ needs a symlink in Sources/DemoProvider/Embedded and a line in EmbeddedFixtures.swift")
         for path in onDisk {
             #expect(EmbeddedFixtures.files[path] == (try fixtureFile(path)), "\(path): the embedded bytes differ from fixtures/")
         }

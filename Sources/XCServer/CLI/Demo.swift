@@ -1,5 +1,5 @@
 import ArgumentParser
-import FixtureProvider
+import DemoProvider
 import Foundation
 import Hummingbird
 import NIOCore
@@ -8,9 +8,9 @@ import Sync
 import XCModels
 import XCServerKit
 
-/// `xcserver demo`: a complete xcserver with nothing configured. Starts the fixture provider (two
-/// provider accounts serving the `fixtures/` catalogs and real, playable sample videos, all compiled into
-/// the binary), syncs it into a fresh database and serves, printing what to type into TiviMate.
+/// `xcserver demo`: a complete xcserver with nothing configured. Starts the demo provider (two provider
+/// accounts serving the `fixtures/` catalogs, real, playable sample videos and live channels, all compiled
+/// into the binary), syncs it into a fresh database and serves, printing what to type into TiviMate.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run xcserver against a built-in demo provider.")
 
@@ -29,12 +29,12 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = CommonOptions.bootstrapLogging(level: logLevel)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        let provider = try await FixtureProvider.start(accounts: [try .alpha(media: .playable), try .beta(media: .playable)])
+        let provider = try await DemoPanel.start(accounts: [try .alpha(), try .beta()])
         let store = try Store(path: db)
         try await store.addAccount(Account(name: "alpha", baseURL: provider.baseURL, username: "alpha",
-                                           password: FixtureAccount.alphaPassword, maxConnections: 1, priority: 10))
+                                           password: DemoAccount.alphaPassword, maxConnections: 1, priority: 10))
         try await store.addAccount(Account(name: "beta", baseURL: provider.baseURL, username: "beta",
-                                           password: FixtureAccount.betaPassword, maxConnections: 2, priority: 5))
+                                           password: DemoAccount.betaPassword, maxConnections: 2, priority: 5))
         try await store.addUser(User(username: Self.username, password: Self.password, maxConnections: 2))
         let token = try await store.adminToken().token
         let services = AppServices(config: ServerConfig(host: host, port: port, adminToken: token), store: store, logger: logger)

@@ -12,66 +12,54 @@ import Testing
 @Suite struct DemoPlaybackTests {
     @Test func demoFilmsAndEpisodesPlayAndSeekFromACopiedBinary() async throws {
         let tools = try await ExternalTool.ffmpeg()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-demo-play-\(UUID().uuidString)")
-        let bin = directory.appendingPathComponent("bin")
-        let work = directory.appendingPathComponent("elsewhere")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let binary = bin.appendingPathComponent("xcserver").path
-        try FileManager.default.copyItem(atPath: try SyncCommandTests.executable(), toPath: binary)
+        try await ServedBinary.demoFromACopy { server in
+            // The titles, as a client finds them (polled: the listener may answer before the start-up sync ends).
+            let api = "/player_api.php?username=\(DemoLogin.username)&password=\(DemoLogin.password)"
+            var movies: [ProviderValue] = []
+            var episodes: [ProviderValue] = []
+            for _ in 0..<600 where movies.isEmpty || episodes.isEmpty {
+                movies = try await server.json(api + "&action=get_vod_streams").items
+                episodes = try await server.json(api + "&action=get_series_info&series_id=501")["episodes"]["1"].items
+                if movies.isEmpty || episodes.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            func movie(_ ext: String) throws -> String {
+                let item = try #require(movies.first { $0["container_extension"].string == ext }, "no \(ext) film in the demo")
+                return "/movie/\(DemoLogin.username)/\(DemoLogin.password)/\(item["stream_id"].int ?? -1).\(ext)"
+            }
+            let episode = try #require(episodes.first, "Breaking Bad has no season 1 in the demo: \(server.child.errors)")
+            let episodeExt = episode["container_extension"].string ?? "mkv"
+            let titles = [try movie("mkv"), try movie("mp4"),
+                          "/series/\(DemoLogin.username)/\(DemoLogin.password)/\(episode["id"].string ?? "").\(episodeExt)"]
 
-        let server = try await ServedBinary.start(
-            "demo", ["--db", work.appendingPathComponent("demo.sqlite").path], in: work, executable: binary,
-            environment: ["XCSERVER_FIXTURES": directory.appendingPathComponent("no-fixtures-here").path])
-        defer { if server.child.process.isRunning { server.child.process.terminate() } }
+            // What decoding the committed samples gives. A title may stream from either account (when the login's
+            // previous viewing still holds alpha's one connection, beta's copy plays), and the two accounts list some
+            // titles in different containers, so a title's frames must be those of one of the two samples.
+            var references: [String: String] = [:]
+            for name in ["demo.mkv", "demo.mp4"] {
+                references[name] = try await Self.framemd5(tools, FixtureProvider.sourceFixturesDirectory.appendingPathComponent("media/\(name)").path).result.stdout
+            }
+            for path in titles {
+                let url = server.base + path
+                let probe = try await MediaPlaybackTests.probe(tools, url)
+                #expect(probe.streams.contains("video:h264") && probe.streams.contains("audio:aac"), "\(path): streams \(probe.streams)")
+                #expect(probe.duration > 5 && probe.duration < 7, "\(path): \(probe.duration) s")
 
-        // The titles, as a client finds them (polled: the listener may answer before the start-up sync ends).
-        let api = "/player_api.php?username=\(DemoLogin.username)&password=\(DemoLogin.password)"
-        var movies: [ProviderValue] = []
-        var episodes: [ProviderValue] = []
-        for _ in 0..<600 where movies.isEmpty || episodes.isEmpty {
-            movies = try await server.json(api + "&action=get_vod_streams").items
-            episodes = try await server.json(api + "&action=get_series_info&series_id=501")["episodes"]["1"].items
-            if movies.isEmpty || episodes.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+                // Every frame decodes, and exactly as the committed file's.
+                let decode = try await Self.framemd5(tools, url)
+                MediaPlaybackTests.expectCleanDecode(decode.result, "ffmpeg \(path)")
+                let matched = references.filter { $0.value == decode.result.stdout }.keys
+                #expect(matched.count == 1, "\(path): the decoded frames are those of neither fixtures/media/demo.mkv nor demo.mp4")
+                #expect(decode.videoFrames >= 50, "\(path): only \(decode.videoFrames) video frames")
+
+                // A seek to 3 s: decoding starts there (timestamps kept), with about half the frames.
+                let seek = try await Self.framemd5(tools, url, seek: 3)
+                MediaPlaybackTests.expectCleanDecode(seek.result, "ffmpeg -ss 3 \(path)")
+                #expect(seek.videoFrames > 10 && seek.videoFrames < decode.videoFrames * 3 / 4,
+                        "\(path): \(seek.videoFrames) frames after the seek, \(decode.videoFrames) in all")
+                #expect((seek.firstVideoSeconds ?? 0) >= 2.5, "\(path): the first frame after -ss 3 is at \(seek.firstVideoSeconds ?? -1) s")
+            }
+            #expect(try await server.stop() == 0, "\(server.child.errors)")
         }
-        func movie(_ ext: String) throws -> String {
-            let item = try #require(movies.first { $0["container_extension"].string == ext }, "no \(ext) film in the demo")
-            return "/movie/\(DemoLogin.username)/\(DemoLogin.password)/\(item["stream_id"].int ?? -1).\(ext)"
-        }
-        let episode = try #require(episodes.first, "Breaking Bad has no season 1 in the demo: \(server.child.errors)")
-        let episodeExt = episode["container_extension"].string ?? "mkv"
-        let titles = [try movie("mkv"), try movie("mp4"),
-                      "/series/\(DemoLogin.username)/\(DemoLogin.password)/\(episode["id"].string ?? "").\(episodeExt)"]
-
-        // What decoding the committed samples gives. A title may stream from either account (when the login's
-        // previous viewing still holds alpha's one connection, beta's copy plays), and the two accounts list some
-        // titles in different containers, so a title's frames must be those of one of the two samples.
-        var references: [String: String] = [:]
-        for name in ["demo.mkv", "demo.mp4"] {
-            references[name] = try await Self.framemd5(tools, FixtureProvider.sourceFixturesDirectory.appendingPathComponent("media/\(name)").path).result.stdout
-        }
-        for path in titles {
-            let url = server.base + path
-            let probe = try await MediaPlaybackTests.probe(tools, url)
-            #expect(probe.streams.contains("video:h264") && probe.streams.contains("audio:aac"), "\(path): streams \(probe.streams)")
-            #expect(probe.duration > 5 && probe.duration < 7, "\(path): \(probe.duration) s")
-
-            // Every frame decodes, and exactly as the committed file's.
-            let decode = try await Self.framemd5(tools, url)
-            MediaPlaybackTests.expectCleanDecode(decode.result, "ffmpeg \(path)")
-            let matched = references.filter { $0.value == decode.result.stdout }.keys
-            #expect(matched.count == 1, "\(path): the decoded frames are those of neither fixtures/media/demo.mkv nor demo.mp4")
-            #expect(decode.videoFrames >= 50, "\(path): only \(decode.videoFrames) video frames")
-
-            // A seek to 3 s: decoding starts there (timestamps kept), with about half the frames.
-            let seek = try await Self.framemd5(tools, url, seek: 3)
-            MediaPlaybackTests.expectCleanDecode(seek.result, "ffmpeg -ss 3 \(path)")
-            #expect(seek.videoFrames > 10 && seek.videoFrames < decode.videoFrames * 3 / 4,
-                    "\(path): \(seek.videoFrames) frames after the seek, \(decode.videoFrames) in all")
-            #expect((seek.firstVideoSeconds ?? 0) >= 2.5, "\(path): the first frame after -ss 3 is at \(seek.firstVideoSeconds ?? -1) s")
-        }
-        #expect(try await server.stop() == 0, "\(server.child.errors)")
     }
 
     struct Decode {

@@ -2,20 +2,31 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// Answers every request of a fixture provider: `player_api.php`, stream paths and `/lb/<token>/` redirect targets.
-struct ProviderResponder: HTTPResponder {
-    typealias Context = ProviderRequestContext
+/// Answers every request of a provider on loopback (the demo's panel and the test fixture): `player_api.php`,
+/// `xmltv.php`, film, episode and live stream paths, HLS, and `/lb/<token>/` redirect targets. Test
+/// behaviour (faults, counters) comes from its ``ProviderBackend``'s hooks, never from here.
+package struct ProviderResponder: HTTPResponder {
+    package typealias Context = ProviderRequestContext
 
-    let core: ProviderCore
-    static let chunkSize = 64 * 1024
+    package let backend: any ProviderBackend
+    /// Every live channel's broadcast (and the clock of the HLS timeline).
+    package let broadcast: LiveBroadcast
+    package static let chunkSize = 64 * 1024
 
-    struct DroppedConnection: Error {}
+    package struct DroppedConnection: Error {
+        package init() {}
+    }
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    package init(backend: any ProviderBackend, broadcast: LiveBroadcast) {
+        self.backend = backend
+        self.broadcast = broadcast
+    }
+
+    package func respond(to request: Request, context: Context) async throws -> Response {
         var path = Substring(request.uri.path)
-        if !core.pathPrefix.isEmpty {
-            guard path.hasPrefix(core.pathPrefix + "/") else { return Self.text(.notFound, "not found") }
-            path = path.dropFirst(core.pathPrefix.count)
+        if !backend.pathPrefix.isEmpty {
+            guard path.hasPrefix(backend.pathPrefix + "/") else { return Self.text(.notFound, "not found") }
+            path = path.dropFirst(backend.pathPrefix.count)
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()  // leading ""
         guard let first = segments.first else { return Self.text(.notFound, "not found") }
@@ -25,12 +36,8 @@ struct ProviderResponder: HTTPResponder {
             return try await api(&request)
         case "xmltv.php" where segments.count == 1:
             return guide(request)
-        case "timeshift":
-            return try timeshift(request, segments: Array(segments.dropFirst()))
-        case "streaming" where segments.count == 2 && segments.last == "timeshift.php":
-            return try timeshift(request, segments: [])
         case "live" where FixtureHLS.handles(segments.dropFirst()), "hlsr":
-            return hls(request, segments: Array(segments.dropFirst()), absolute: first == "hlsr")
+            return try hls(request, segments: Array(segments.dropFirst()), absolute: first == "hlsr")
         case "live":
             return try await liveStream(request, segments: Array(segments.dropFirst()), channel: context.channel)
         case _ where segments.count == 3 && LiveStreamPath.isShortForm(segments.last!):
@@ -39,12 +46,12 @@ struct ProviderResponder: HTTPResponder {
             return try await stream(request, kind: StreamKind(rawValue: String(first))!, segments: Array(segments.dropFirst()), viaLoadBalancer: false, channel: context.channel)
         case "lb":
             let rest = Array(segments.dropFirst())
-            guard rest.count >= 2, core.isValidToken(String(rest[0])),
+            guard rest.count >= 2, backend.isValidToken(String(rest[0])),
                   let kind = StreamKind(rawValue: String(rest[1]))
             else { return Self.text(.forbidden, "invalid token") }
             return try await stream(request, kind: kind, segments: Array(rest.dropFirst(2)), viaLoadBalancer: true, channel: context.channel)
         default:
-            return Self.text(.notFound, "not found")
+            return try backend.extraRoute(request, segments: Array(segments), responder: self) ?? Self.text(.notFound, "not found")
         }
     }
 
@@ -66,46 +73,30 @@ struct ProviderResponder: HTTPResponder {
         var logged: [String: String] = [:]
         for key in ["series_id", "vod_id", "category_id", "stream_id"] { logged[key] = parameters[key] }
 
-        guard core.beginAPI(username: username, action: action, parameters: logged),
-              let (account, faults) = core.lookup(username)
+        guard backend.beginAPI(username: username, action: action, parameters: logged),
+              let account = backend.account(username)
         else { return Self.json(#"{"user_info":{"auth":0}}"#) }
-        defer { core.endAPI(username: username) }
+        defer { backend.endAPI(username: username) }
 
-        if let status = faults.apiStatus { return Self.htmlError(status) }
-        if faults.apiGarbage {
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=UTF-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: "<html>garbage</html>")))
-        }
+        if let fault = backend.apiFault(username: username) { return fault }
         guard account.password == password else { return Self.json(#"{"user_info":{"auth":0}}"#) }
 
         switch action {
         case "":
             return authAnswer(account: account, request: request)
         case _ where FixtureCatalog.listActions.contains(action):
-            if let delay = faults.firstByteDelay { try await Task.sleep(for: delay) }
-            if faults.emptyLists { return Self.json("[]") }
+            if let answer = try await backend.beforeList(username: username) { return answer }
             // A list filtered by category_id would need parsing; the fixture answers the whole list
             // (xcserver never sends category_id upstream).
             guard let buffer = account.catalog.listBuffer(action) else { return Self.json("[]") }
             return Self.jsonStream(buffer)
         case "get_series_info":
-            if let delay = faults.infoDelay { try await Task.sleep(for: delay) }
-            guard let id = parameters["series_id"].flatMap({ Int($0) }),
-                  let body = account.catalog.seriesInfoSource(id)
-            else {
-                // Real panels answer an unknown series with PHP empty arrays where objects belong.
-                return Self.json(#"{"seasons":[],"info":[],"episodes":[]}"#)
-            }
-            return Self.jsonStream(body)
+            // Real panels answer an unknown series with PHP empty arrays where objects belong.
+            return try await info(parameters["series_id"], account.catalog.seriesInfoSource,
+                                  unknown: #"{"seasons":[],"info":[],"episodes":[]}"#, username: username)
         case "get_vod_info":
-            if let delay = faults.infoDelay { try await Task.sleep(for: delay) }
-            guard let id = parameters["vod_id"].flatMap({ Int($0) }),
-                  let body = account.catalog.vodInfoSource(id)
-            else {
-                // Unknown movie: a bare `[]` (no `info` / `movie_data` keys at all), as several panels do.
-                return Self.json("[]")
-            }
-            return Self.jsonStream(body)
+            // Unknown movie: a bare `[]` (no `info` / `movie_data` keys at all), as several panels do.
+            return try await info(parameters["vod_id"], account.catalog.vodInfoSource, unknown: "[]", username: username)
         case "get_short_epg", "get_simple_data_table":
             return Self.json(#"{"epg_listings":[]}"#)
         default:
@@ -113,7 +104,14 @@ struct ProviderResponder: HTTPResponder {
         }
     }
 
-    func authAnswer(account: FixtureAccount, request: Request) -> Response {
+    /// An info action: the stored body of the id asked for, or `unknown` (how the panel answers an id it lacks).
+    func info(_ id: String?, _ body: (Int) -> ByteBuffer?, unknown: String, username: String) async throws -> Response {
+        try await backend.beforeInfo(username: username)
+        guard let id = id.flatMap({ Int($0) }), let buffer = body(id) else { return Self.json(unknown) }
+        return Self.jsonStream(buffer)
+    }
+
+    func authAnswer(account: any ProviderAccount, request: Request) -> Response {
         let authority = self.authority(request)
         let now = Date()
         var calendar = Calendar(identifier: .gregorian)
@@ -130,7 +128,7 @@ struct ProviderResponder: HTTPResponder {
                 "status": "Active",
                 "exp_date": "1798761600",
                 "is_trial": "0",
-                "active_cons": String(core.openTitleCount(account.username)),
+                "active_cons": String(backend.openTitleCount(account.username)),
                 "created_at": "1700000000",
                 "max_connections": String(account.maxConnections),
                 "allowed_output_formats": ["m3u8", "ts", "rtmp"],
@@ -165,7 +163,7 @@ struct ProviderResponder: HTTPResponder {
             }
             return (authority, "80")
         }
-        return (core.host, String(core.port))
+        return (backend.host, String(backend.port))
     }
 
     // MARK: stream paths
@@ -187,22 +185,15 @@ struct ProviderResponder: HTTPResponder {
             ext = ""
         }
         let streamID = Int(idText)
-        var record = FixtureStreamRequest(
-            method: request.method.rawValue, kind: kind.rawValue, streamID: streamID,
-            range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
-            viaLoadBalancer: viaLoadBalancer)
-        func answer(_ response: Response) -> Response { recorded(response, &record, username: username) }
-        let (account, faults): (FixtureAccount, FixtureFaults)
-        switch try admitStream(&record, username: username, password: password, channel: channel) {
+        let answer = RecordedAnswer(backend: backend, request: request, kind: kind.rawValue, streamID: streamID,
+                                    username: username, viaLoadBalancer: viaLoadBalancer)
+        let account: any ProviderAccount
+        switch try admitStream(answer, password: password, channel: channel) {
         case .answered(let response): return response
-        case .admitted(let admitted, let admittedFaults): (account, faults) = (admitted, admittedFaults)
+        case .admitted(let admitted): account = admitted
         }
-        if isHead, faults.rejectHead { return answer(Self.text(.methodNotAllowed, "HEAD not allowed")) }
-        if faults.redirectStreams, !viaLoadBalancer {
-            let token = core.issueToken()
-            let origin = request.head.authority.map { "http://\($0)\(core.pathPrefix)" } ?? core.baseURL
-            let location = "\(origin)/lb/\(token)/\(kind.rawValue)/\(segments[0])/\(segments[1])/\(segments[2])"
-            return answer(Response(status: .found, headers: [.location: location, .contentLength: "0"]))
+        if let fault = backend.streamFault(request, kind: kind, segments: segments, username: username, viaLoadBalancer: viaLoadBalancer) {
+            return answer(fault)
         }
         guard let streamID,
               kind == .movie ? account.catalog.containsMovie(streamID) : account.catalog.containsEpisode(streamID)
@@ -224,7 +215,7 @@ struct ProviderResponder: HTTPResponder {
             status = .partialContent
         }
 
-        let admission = core.admit(username: username, title: TitleKey(kind: kind, id: streamID), isGet: !isHead, bodyLength: range.count)
+        let admission = backend.admit(username: username, title: TitleKey(kind: kind, id: streamID), isGet: !isHead, bodyLength: range.count)
         guard case .admitted(let lease, let cutAfter) = admission else {
             return answer(Self.text(.forbidden, "max connections"))
         }
@@ -242,7 +233,7 @@ struct ProviderResponder: HTTPResponder {
         }
 
         let source = account.source(of: streamID, ext: String(ext))
-        let providerCore = self.core
+        let backend = self.backend
         let body = ResponseBody(contentLength: range.count) { writer in
             defer { lease?.release() }
             let limit = cutAfter ?? range.count
@@ -254,10 +245,10 @@ struct ProviderResponder: HTTPResponder {
                 let count = min(Self.chunkSize, end - offset)
                 let chunk = try reader.read(offset: offset, count: count)
                 try await writer.write(chunk)
-                providerCore.addBytes(chunk.readableBytes, username: username)
+                backend.addBytes(chunk.readableBytes, username: username)
                 offset += count
                 // Read per chunk, so a test can slow an open response down or let it finish.
-                if offset < end, let delay = providerCore.lookup(username)?.1.chunkDelay {
+                if offset < end, let delay = backend.chunkDelay(username: username) {
                     try await Task.sleep(for: delay)
                 }
             }
@@ -271,7 +262,7 @@ struct ProviderResponder: HTTPResponder {
         return answer(Response(status: status, headers: headers, body: body))
     }
 
-    static func contentType(ext: String) -> String {
+    package static func contentType(ext: String) -> String {
         switch ext {
         case "mkv": "video/x-matroska"
         case "mp4", "m4v": "video/mp4"
@@ -281,17 +272,17 @@ struct ProviderResponder: HTTPResponder {
 
     // MARK: bodies
 
-    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+    package static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body + "\n")))
     }
 
-    static func json(_ body: String) -> Response {
+    package static func json(_ body: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// Small bodies in one write with `Content-Length`; large ones (≥ 64 KiB) in 64 KiB slices of the stored
     /// buffer (no copy) with chunked transfer encoding, as a PHP panel streaming its output does.
-    static func jsonStream(_ buffer: ByteBuffer) -> Response {
+    package static func jsonStream(_ buffer: ByteBuffer) -> Response {
         guard buffer.readableBytes >= chunkSize else {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
         }
@@ -306,7 +297,7 @@ struct ProviderResponder: HTTPResponder {
     }
 
     /// A status with the reason phrase nginx / XC panels send.
-    static func status(_ code: Int) -> HTTPResponse.Status {
+    package static func status(_ code: Int) -> HTTPResponse.Status {
         let phrases = [
             400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed",
             429: "Too Many Requests", 458: "Max Connections Reached", 500: "Internal Server Error", 502: "Bad Gateway",
@@ -316,53 +307,10 @@ struct ProviderResponder: HTTPResponder {
         return HTTPResponse.Status(code: code, reasonPhrase: phrases[code] ?? "")
     }
 
-    static func htmlError(_ status: Int) -> Response {
+    package static func htmlError(_ status: Int) -> Response {
         let code = Self.status(status)
         let title = "\(status) \(code.reasonPhrase.isEmpty ? "Error" : code.reasonPhrase)"
         let html = "<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
         return Response(status: code, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-}
-
-/// Where a stream's bytes come from.
-enum MediaSource: Sendable {
-    case generated(UInt64)
-    case file(String)
-    case memory(ByteBuffer)
-
-    func open() throws -> MediaReader {
-        switch self {
-        case .generated(let key): return .generated(key)
-        case .memory(let buffer): return .memory(buffer)
-        case .file(let path):
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
-            return .file(handle)
-        }
-    }
-}
-
-enum MediaReader {
-    case generated(UInt64)
-    case file(FileHandle)
-    case memory(ByteBuffer)
-    static let allocator = ByteBufferAllocator()
-
-    func read(offset: Int, count: Int) throws -> ByteBuffer {
-        switch self {
-        case .generated(let key):
-            return MediaBytes.buffer(key: key, offset: offset, count: count, allocator: Self.allocator)
-        case .memory(let buffer):
-            guard let slice = buffer.getSlice(at: buffer.readerIndex + offset, length: count) else { throw CocoaError(.fileReadUnknown) }
-            return slice
-        case .file(let handle):
-            try handle.seek(toOffset: UInt64(offset))
-            let data = try handle.read(upToCount: count) ?? Data()
-            guard data.count == count else { throw CocoaError(.fileReadUnknown) }
-            return ByteBuffer(bytes: data)
-        }
-    }
-
-    func close() {
-        if case .file(let handle) = self { try? handle.close() }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// How a fixture account serves its live channels as HLS, the way XC panels do for `.m3u8` requests.
@@ -48,76 +47,37 @@ public struct FixtureHLS: Sendable {
     }
 }
 
-/// What the provider's HLS paths have been asked, for tests: per account and channel, playlist fetches and
-/// fetches of each segment. Also the provider's clock origin for the segment timeline.
-final class FixtureHLSBook: Sendable {
-    struct Key: Hashable {
-        var username: String
-        var channel: Int
-    }
-
-    struct Counts {
-        var playlists = 0
-        var segments: [Int: Int] = [:]
-    }
-
-    let epoch = ContinuousClock.now
-    private let counts = NIOLockedValueBox<[Key: Counts]>([:])
-
-    /// The newest segment a playlist lists now. The broadcast is taken to have started a window before
-    /// the provider did, so the first playlist is already full.
-    func newestSegment(window: Int, at now: ContinuousClock.Instant = .now) -> Int {
-        let elapsed = now - epoch
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Int(seconds / FixtureHLS.segmentSeconds) + window - 1
-    }
-
-    func countPlaylist(_ key: Key) { counts.withLockedValue { $0[key, default: Counts()].playlists += 1 } }
-    func countSegment(_ key: Key, _ sequence: Int) { counts.withLockedValue { $0[key, default: Counts()].segments[sequence, default: 0] += 1 } }
-    func counts(_ key: Key) -> Counts { counts.withLockedValue { $0[key] ?? Counts() } }
-}
-
-extension FixtureProvider {
-    /// How often each segment of `channel` was fetched (GET) from `username`'s HLS paths, by media sequence number.
-    public func hlsSegmentFetches(username: String, channel: Int) -> [Int: Int] {
-        core.hls.counts(.init(username: username, channel: channel)).segments
-    }
-
-    /// How many playlists (master and media) of `channel` were fetched (GET) from `username`.
-    public func hlsPlaylistFetches(username: String, channel: Int) -> Int {
-        core.hls.counts(.init(username: username, channel: channel)).playlists
-    }
-}
-
 extension ProviderResponder {
     /// `/live/…` HLS paths (`segments` after `live`) and `/hlsr/U/P/ID/SEQ.ts` (`absolute`).
-    func hls(_ request: Request, segments: [Substring], absolute: Bool) -> Response {
+    func hls(_ request: Request, segments: [Substring], absolute: Bool) throws -> Response {
         guard request.method == .get || request.method == .head else { return Self.text(.methodNotAllowed, "method not allowed") }
         guard segments.count == 3 || segments.count == 4 else { return Self.text(.notFound, "not found") }
         let username = URLText.decode(segments[0], plusAsSpace: false)
         let password = URLText.decode(segments[1], plusAsSpace: false)
         let idText = segments[2].split(separator: ".", maxSplits: 1).first ?? ""
-        let answer = RecordedAnswer(core: core, request: request, kind: "hls", streamID: Int(idText), username: username)
-        guard let (account, faults) = answer.account(password: password) else { return answer(Self.text(.unauthorized, "bad credentials")) }
-        if let status = faults.streamStatus { return answer(Self.text(Self.status(status), "refused by provider (\(status))")) }
-        guard let channel = Int(idText), Self.liveChannelIDs(account).contains(channel) else {
+        let answer = RecordedAnswer(backend: backend, request: request, kind: "hls", streamID: Int(idText), username: username)
+        let account: any ProviderAccount
+        switch try admitStream(answer, password: password, channel: nil) {
+        case .answered(let response): return response
+        case .admitted(let admitted): account = admitted
+        }
+        guard let channel = Int(idText), account.catalog.liveCheck(channel) else {
             return answer(Self.text(.notFound, "stream not found"))
         }
         let config = account.hls
-        let key = FixtureHLSBook.Key(username: username, channel: channel)
         let isGet = request.method == .get
-        let newest = core.hls.newestSegment(window: config.windowSegments)
+        let newest = newestSegment(window: config.windowSegments)
         let file = segments.count == 4 ? segments[3] : ""
 
         if segments.count == 3 || file == "index.m3u8" {
             guard !absolute, segments.count == 4 || segments[2].hasSuffix(".m3u8") else { return answer(Self.text(.notFound, "not found")) }
-            if isGet { core.hls.countPlaylist(key) }
+            if isGet { backend.fetchedHLS(username: username, channel: channel, segment: nil) }
             let text: String
             if segments.count == 3, config.masterChannels.contains(channel) {
                 text = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=\(FixtureHLS.bitsPerSecond),RESOLUTION=160x90\n\(channel)/index.m3u8\n"
             } else {
                 // Relative below a master's variant; absolute, under another path, when answered directly.
-                let origin = request.head.authority.map { "http://\($0)\(core.pathPrefix)" } ?? core.baseURL
+                let origin = request.head.authority.map { "http://\($0)\(backend.pathPrefix)" } ?? backend.baseURL
                 let prefix = segments.count == 4 ? "" : "\(origin)/hlsr/\(segments[0])/\(segments[1])/\(channel)/"
                 text = Self.mediaPlaylist(newest: newest, window: config.windowSegments, prefix: prefix)
             }
@@ -131,11 +91,17 @@ extension ProviderResponder {
         guard FixtureHLS.source != nil else { return answer(Self.text(.internalServerError, "the embedded live clip is broken")) }
         let bytes = FixtureHLS.segment(sequence)
         if isGet {
-            core.hls.countSegment(key, sequence)
-            core.addBytes(bytes.count, username: username)
+            backend.fetchedHLS(username: username, channel: channel, segment: sequence)
+            backend.addBytes(bytes.count, username: username)
         }
         return answer(Response(status: .ok, headers: [.contentType: "video/mp2t", .contentLength: String(bytes.count)],
                                body: isGet ? .init(byteBuffer: ByteBuffer(bytes: bytes)) : .init()))
+    }
+
+    /// The newest segment a playlist lists now. The broadcast is taken to have started a window before
+    /// the provider did, so the first playlist is already full.
+    func newestSegment(window: Int, at now: ContinuousClock.Instant = .now) -> Int {
+        Int((now - broadcast.epoch).seconds / FixtureHLS.segmentSeconds) + window - 1
     }
 
     /// A live media playlist: the window ending at `newest`, each URI `prefix` + `SEQ.ts`.
@@ -147,41 +113,5 @@ extension ProviderResponder {
             text += "#EXTINF:\(String(format: "%.3f", duration)),\n\(prefix)\(sequence).ts\n"
         }
         return text
-    }
-
-    /// The stream ids of the account's `get_live_streams`.
-    static func liveChannelIDs(_ account: FixtureAccount) -> Set<Int> {
-        let body = account.catalog.listBody("get_live_streams")
-        let items = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [Any] ?? []
-        return Set(items.compactMap { ($0 as? [String: Any]).flatMap { JSONValue.int($0["stream_id"]) } })
-    }
-}
-
-/// One request on a stream path being answered: `FixtureStats.streamRequests` records it with the status
-/// it gets (`answer(response)`), whatever way it is answered.
-struct RecordedAnswer {
-    let core: ProviderCore
-    let username: String
-    let record: FixtureStreamRequest
-
-    init(core: ProviderCore, request: Request, kind: String, streamID: Int?, username: String, viaLoadBalancer: Bool = false) {
-        self.core = core
-        self.username = username
-        record = FixtureStreamRequest(method: request.method.rawValue, kind: kind, streamID: streamID, range: request.headers[.range],
-                                      userAgent: request.headers[.userAgent], status: 0, viaLoadBalancer: viaLoadBalancer)
-    }
-
-    /// The account and its faults, when `password` is the account's.
-    func account(password: String) -> (FixtureAccount, FixtureFaults)? {
-        guard let (account, faults) = core.lookup(username), account.password == password else { return nil }
-        return (account, faults)
-    }
-
-    /// Records the request with `response`'s status; returns `response`.
-    func callAsFunction(_ response: Response) -> Response {
-        var record = record
-        record.status = Int(response.status.code)
-        core.record(record, username: username)
-        return response
     }
 }

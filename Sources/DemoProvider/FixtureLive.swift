@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// What a fixture account serves for live TV beyond its lists: the guide (`xmltv.php`) and catch-up
-/// (`/timeshift/…`, `/streaming/timeshift.php`).
+/// What a provider account serves for live TV beyond its lists: the guide (`xmltv.php`, answered here)
+/// and catch-up (`/timeshift/…`, `/streaming/timeshift.php`: the test fixture's only, see FixtureTimeshift.swift).
 ///
 /// The guide lists every distinct `epg_channel_id` of the account's `get_live_streams` (spelled as the
 /// list spells it) plus ``extraChannels``, each with programmes of ``step`` seconds from ``anchor``
@@ -73,7 +73,7 @@ public struct FixtureLive: Sendable {
     }
 
     /// The guide's channel ids: the list's distinct `epg_channel_id`s in list order, then the extras.
-    public static func channels(of account: FixtureAccount) -> [String] {
+    package static func channels(in account: any ProviderAccount) -> [String] {
         var ids: [String] = []
         let body = account.catalog.listBody("get_live_streams")
         let items = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [Any] ?? []
@@ -106,11 +106,11 @@ extension ProviderResponder {
     func guide(_ request: Request) -> Response {
         var parameters: [String: String] = [:]
         if let query = request.uri.query { URLText.form(Substring(query), into: &parameters) }
-        guard let (account, _) = core.lookup(parameters["username"] ?? ""), account.password == parameters["password"] else {
+        guard let account = backend.account(parameters["username"] ?? ""), account.password == parameters["password"] else {
             return Self.text(.unauthorized, "bad credentials")
         }
         let live = account.live
-        let channels = FixtureLive.channels(of: account)
+        let channels = FixtureLive.channels(in: account)
         let anchor = live.anchor(now: Date())
         let headers: HTTPFields = [.contentType: live.gzip ? "application/gzip" : "application/xml; charset=utf-8"]
         let body = ResponseBody { writer in
@@ -131,72 +131,5 @@ extension ProviderResponder {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
-    }
-
-    /// `/timeshift/U/P/DURATION/START/ID.ts` (`segments` after `timeshift`) and
-    /// `/streaming/timeshift.php?username=&password=&stream=&start=&duration=`: a recording of
-    /// `timeshiftSize` TS bytes (after `timeshiftGarbage`) with Range, recorded with its START.
-    func timeshift(_ request: Request, segments: [Substring]) throws -> Response {
-        var username = "", password = "", start = "", idText = ""
-        if segments.isEmpty {
-            var parameters: [String: String] = [:]
-            if let query = request.uri.query { URLText.form(Substring(query), into: &parameters) }
-            username = parameters["username"] ?? ""
-            password = parameters["password"] ?? ""
-            start = parameters["start"] ?? ""
-            idText = parameters["stream"] ?? ""
-        } else if segments.count == 5 {
-            username = URLText.decode(segments[0], plusAsSpace: false)
-            password = URLText.decode(segments[1], plusAsSpace: false)
-            start = URLText.decode(segments[3], plusAsSpace: false)
-            let file = URLText.decode(segments[4], plusAsSpace: false)
-            idText = String(file.split(separator: ".").first ?? "")
-        }
-        var record = FixtureStreamRequest(method: request.method.rawValue, kind: "timeshift", streamID: Int(idText),
-                                          range: request.headers[.range], userAgent: request.headers[.userAgent], status: 0,
-                                          viaLoadBalancer: false)
-        record.timeshiftStart = start
-        func answer(_ response: Response) -> Response { recorded(response, &record, username: username) }
-        let account: FixtureAccount
-        switch try admitStream(&record, username: username, password: password, channel: nil) {
-        case .answered(let response): return response
-        case .admitted(let admitted, _): account = admitted
-        }
-        guard let streamID = Int(idText), !start.isEmpty else { return answer(Self.text(.notFound, "stream not found")) }
-        let total = account.live.timeshiftGarbage.count + account.live.timeshiftSize
-        let range: Range<Int>
-        var status = HTTPResponse.Status.ok
-        switch ByteRangeRequest.parse(request.headers[.range], total: total) {
-        case .unsatisfiable:
-            return answer(Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(total)", .contentLength: "0"]))
-        case .full: range = 0..<total
-        case .partial(let partial):
-            range = partial
-            status = .partialContent
-        }
-        var headers: HTTPFields = [.contentType: "video/mp2t", .acceptRanges: "bytes", .contentLength: String(range.count)]
-        if status == .partialContent { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(total)" }
-        let bytes = FixtureProvider.timeshiftBytes(account: account, streamID: streamID, start: start, range: range)
-        return answer(Response(status: status, headers: headers,
-                               body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes))))
-    }
-}
-
-extension FixtureProvider {
-    /// The bytes `range` of the catch-up recording of `streamID` at `start` (as the provider was asked):
-    /// `timeshiftGarbage`, then TS packets (`0x47` + 187 generated bytes) keyed on the account, id and start.
-    public static func timeshiftBytes(account: FixtureAccount, streamID: Int, start: String, range: Range<Int>) -> [UInt8] {
-        let garbage = account.live.timeshiftGarbage
-        var startHash: UInt64 = 1469598103934665603
-        for byte in start.utf8 { startHash = (startHash ^ UInt64(byte)) &* 1099511628211 }
-        let key = MediaBytes.mix(MediaBytes.key(seed: account.mediaSeed, streamID: streamID) ^ startHash)
-        let total = garbage.count + account.live.timeshiftSize
-        let clamped = max(0, range.lowerBound)..<min(total, range.upperBound)
-        guard !clamped.isEmpty else { return [] }
-        let payloadRange = max(0, clamped.lowerBound - garbage.count)..<max(0, clamped.upperBound - garbage.count)
-        var payload = MediaBytes.bytes(key: key, range: payloadRange)
-        for offset in payloadRange where offset % 188 == 0 { payload[offset - payloadRange.lowerBound] = 0x47 }
-        let lead = clamped.lowerBound < garbage.count ? Array(garbage[clamped.lowerBound..<min(garbage.count, clamped.upperBound)]) : []
-        return lead + payload
     }
 }

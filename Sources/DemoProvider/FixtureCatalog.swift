@@ -13,7 +13,7 @@ public struct FixtureCatalog: Sendable {
     let movieCheck: @Sendable (Int) -> Bool
     let episodeCheck: @Sendable (Int) -> Bool
     /// Live stream ids the account serves at `/live/U/P/ID.ts` (every id for a generated catalog).
-    let liveCheck: @Sendable (Int) -> Bool
+    package let liveCheck: @Sendable (Int) -> Bool
 
     /// The list actions a catalog answers from bytes.
     public static let listActions = [
@@ -21,7 +21,7 @@ public struct FixtureCatalog: Sendable {
         "get_live_categories", "get_live_streams",
     ]
 
-    init(
+    package init(
         lists: [String: ByteBuffer],
         seriesInfo: @escaping @Sendable (Int) -> ByteBuffer?,
         vodInfo: @escaping @Sendable (Int) -> ByteBuffer?,
@@ -123,7 +123,7 @@ public struct FixtureCatalog: Sendable {
     }
 
     /// The copy of `fixtures/<account>/` compiled into the binary (see ``EmbeddedFixtures``): what
-    /// `FixtureAccount.alpha()` and `.beta()` serve, with no file system access.
+    /// `DemoAccount.alpha()` and `FixtureAccount.alpha()` (and `.beta()`) serve, with no file system access.
     public static func embedded(_ account: String) throws -> FixtureCatalog {
         try FixtureCatalog(files: EmbeddedFixtures.folder(account), source: "embedded fixtures/\(account)")
     }
@@ -168,7 +168,7 @@ public struct FixtureCatalog: Sendable {
     /// Whether `/series/U/P/<id>.ext` streams (the id is an episode `id` of some `get_series_info`).
     public func containsEpisode(_ episodeID: Int) -> Bool { episodeCheck(episodeID) }
 
-    func listBuffer(_ action: String) -> ByteBuffer? { lists[action] }
+    package func listBuffer(_ action: String) -> ByteBuffer? { lists[action] }
 
     /// A `get_vod_info` answer built from a list item (panels without tmdb detail answer about that much).
     static func synthesizedVodInfo(item: [String: Any], id: Int) -> ByteBuffer {
@@ -206,8 +206,8 @@ public enum FixtureCatalogError: Error, CustomStringConvertible {
 }
 
 /// Reading loosely typed provider JSON (JSONSerialization values).
-enum JSONValue {
-    static func int(_ value: Any?) -> Int? {
+package enum JSONValue {
+    package static func int(_ value: Any?) -> Int? {
         switch value {
         case let string as String: return Int(string.trimmingCharacters(in: .whitespaces))
         case let number as NSNumber:
@@ -221,7 +221,7 @@ enum JSONValue {
     }
 
     /// A string as a lenient reader sees it: numbers spelled out, `null`/`false`/missing as "".
-    static func string(_ value: Any?) -> String {
+    package static func string(_ value: Any?) -> String {
         switch value {
         case let string as String: return string
         case let number as NSNumber:

@@ -1,11 +1,11 @@
 import Foundation
 
 /// Percent-decoding and form parsing as PHP does it (what a real panel sees).
-enum URLText {
+package enum URLText {
     /// Percent-decodes `text`; with `plusAsSpace` a `+` is a space (query strings and form bodies, as PHP's
     /// `urldecode`), without it a `+` stays literal (path segments, as `rawurldecode`).
     /// Malformed escapes are kept literally, as PHP does.
-    static func decode(_ text: Substring, plusAsSpace: Bool) -> String {
+    package static func decode(_ text: Substring, plusAsSpace: Bool) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -38,7 +38,7 @@ enum URLText {
     }
 
     /// `a=1&b=2` -> dictionary (last value wins, as PHP).
-    static func form(_ text: Substring, into result: inout [String: String]) {
+    package static func form(_ text: Substring, into result: inout [String: String]) {
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             if let equals = pair.firstIndex(of: "=") {
                 result[decode(pair[..<equals], plusAsSpace: true)] = decode(pair[pair.index(after: equals)...], plusAsSpace: true)
@@ -49,7 +49,7 @@ enum URLText {
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters (safe in a query value and a path segment).
-    static func encode(_ text: String) -> String {
+    package static func encode(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
@@ -67,7 +67,7 @@ enum URLText {
 }
 
 /// A parsed `Range` header against a known total length.
-enum ByteRangeRequest: Equatable {
+package enum ByteRangeRequest: Equatable {
     /// No Range header, or one this server ignores (not `bytes=`, several ranges, malformed): answer 200 in full
     /// (RFC 9110 lets a server ignore a Range it does not support; nginx does the same for garbage).
     case full
@@ -76,7 +76,7 @@ enum ByteRangeRequest: Equatable {
     /// 416.
     case unsatisfiable
 
-    static func parse(_ header: String?, total: Int) -> ByteRangeRequest {
+    package static func parse(_ header: String?, total: Int) -> ByteRangeRequest {
         guard let header else { return .full }
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard trimmed.lowercased().hasPrefix("bytes=") else { return .full }
