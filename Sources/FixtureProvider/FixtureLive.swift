@@ -44,7 +44,7 @@ public struct FixtureLive: Sendable {
     public func programme(channel: String, index: Int, anchor: Int64) -> (start: Int64, stop: Int64, title: String, description: String) {
         let start = anchor + Int64(index) * step
         return (start, start + step, "\(channel) #\(index): News & <Weather>",
-                "Programme \(index) of \(channel) — café \"live\"" + String(repeating: "x", count: descriptionPadding))
+                "Programme \(index) of \(channel) — café \"live\"" + String(decoding: [UInt8](repeating: 0x78, count: descriptionPadding), as: UTF8.self))
     }
 
     /// `YYYYMMDDhhmmss ±hhmm` of `seconds` in this guide's offset.
@@ -70,11 +70,12 @@ public struct FixtureLive: Sendable {
     /// The guide's channel ids: the list's distinct `epg_channel_id`s in list order, then the extras.
     public static func channels(of account: FixtureAccount) -> [String] {
         var ids: [String] = []
+        var seen = Set<String>()
         let body = account.catalog.listBody("get_live_streams")
         let items = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [Any] ?? []
         for case let item as [String: Any] in items {
             let id = JSONValue.string(item["epg_channel_id"]).trimmingCharacters(in: .whitespaces)
-            if !id.isEmpty, !ids.contains(id) { ids.append(id) }
+            if !id.isEmpty, seen.insert(id).inserted { ids.append(id) }
         }
         return ids + account.live.extraChannels.filter { !ids.contains($0) }
     }

@@ -27,14 +27,17 @@ struct GuideText {
 
     /// `value` (not negative) in decimal, zero-padded to `width` digits.
     mutating func append(_ value: Int64, width: Int = 1) {
-        let start = bytes.count
-        var rest = value
-        repeat {
-            bytes.append(UInt8(48 + rest % 10))
-            rest /= 10
-        } while rest > 0
-        while bytes.count - start < width { bytes.append(48) }
-        bytes[start...].reverse()
+        var divisor: Int64 = 1
+        var length = 1
+        while divisor <= value / 10 {
+            divisor *= 10
+            length += 1
+        }
+        for _ in length..<max(width, length) { bytes.append(48) }
+        while divisor > 0 {
+            bytes.append(UInt8(48 + value / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// `YYYYMMDDhhmmss ±hhmm` of `seconds`, written in the offset `offsetMinutes`.
