@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import FixtureProvider
 import Foundation
-import Sync
 import XCModels
 
 struct LiveBenchOptions: ParsableArguments {
@@ -73,15 +72,18 @@ struct LiveBench {
         print("live: \(options.channels) channels x 3 accounts, guide of ~\(options.programmes) programmes on the first")
         let sync = try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0"] + common)
         print(String(format: "live sync (lists of 3 accounts and the guide): %.2f s, peak RSS %@", sync.seconds, StreamBench.megabytes(sync.peakRSSKB)))
-        for name in ["live0"] {
-            let account = try await store.account(named: name)!
-            let started = ContinuousClock.now
-            let http = ProviderClient.makeHTTP()
-            let engine = SyncEngine(store: store, http: http, gates: ProviderGates(maxConcurrent: 4, ratePerSecond: 0))
-            let counts = try await engine.syncGuide(account)
-            try await http.shutdown()
-            print(String(format: "guide import alone (in this process): %.2f s, %d programmes kept", started.duration(to: .now).inSeconds, counts.added))
+        // The guide again, as `serve --epg-interval` or a sync imports it: in an xcserver process of its
+        // own (the fixture provider here), replacing the guide the first sync stored.
+        let log = work.appendingPathComponent("guide-sync.log")
+        let guide = try await Bench.runChild(executable, ["sync", "--account", "live0", "--no-episodes", "--rate", "0", "--db", dbPath, "--log-level", "info"],
+                                           errorLog: log)
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n").last(where: { $0.contains("guide holds") }),
+              let match = line.firstMatch(of: /holds (\d+) programmes of (\d+) read in ([0-9.]+) s/) else {
+            throw UserFacingError("the guide sync's log has no `guide holds … in … s` line (see \(log.path))")
         }
+        print(String(format: "guide import (second sync of live0, its list unchanged), %@ programmes read, %@ kept: %@ s (the sync %.2f s), peak RSS %@",
+                     String(match.2), String(match.1), String(match.3), guide.seconds, StreamBench.megabytes(guide.peakRSSKB)))
 
         let (server, port) = try await Bench.startServer(executable, ["--epg-interval", "0", "--admin-token", "bench"] + common)
         defer { Task { await StreamBench.stop(server) } }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import XCModels
 
@@ -13,6 +14,7 @@ enum GuideImport {
         _ client: ProviderClient, store: Store, now: Int64, logger: Logger,
         progress: @escaping (_ stored: Int, _ read: Int, _ counts: SyncCounts) -> Void
     ) async throws -> SyncCounts {
+        let started = ContinuousClock.now
         let accountID = client.account.id!
         let channels = try await store.guideChannels(accountID: accountID)
         guard !channels.isEmpty else {
@@ -53,7 +55,8 @@ enum GuideImport {
         var counts = intake.counts
         counts.added = stored
         try await store.finishGuide(accountID: accountID, generation: generation, programmes: stored, now: now)
-        logger.info("[sync] \(client.account.name): guide holds \(stored) programmes of \(intake.read) read")
+        let seconds = String(format: "%.2f", started.duration(to: .now).inSeconds)
+        logger.info("[sync] \(client.account.name): guide holds \(stored) programmes of \(intake.read) read in \(seconds) s")
         progress(stored, intake.read, counts)
         return counts
     }
