@@ -115,11 +115,15 @@ struct Bench: AsyncParsableCommand {
     /// Runs a child to its end, sampling its memory, without blocking a thread: the fixture provider it
     /// syncs from answers on this process's event loops, which are also the tasks' executor.
     @discardableResult
-    static func runChild(_ executable: String, _ arguments: [String]) async throws -> ChildRun {
+    static func runChild(_ executable: String, _ arguments: [String], errorLog: URL? = nil) async throws -> ChildRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
+        if let errorLog {
+            FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errorLog)
+        }
         let started = ContinuousClock.now
         try process.run()
         // Sample the child's peak while it runs: getrusage(RUSAGE_CHILDREN) would mix in earlier children.

@@ -44,19 +44,14 @@ public struct FixtureLive: Sendable {
     public func programme(channel: String, index: Int, anchor: Int64) -> (start: Int64, stop: Int64, title: String, description: String) {
         let start = anchor + Int64(index) * step
         return (start, start + step, "\(channel) #\(index): News & <Weather>",
-                "Programme \(index) of \(channel) — café \"live\"" + String(repeating: "x", count: descriptionPadding))
+                "Programme \(index) of \(channel) — café \"live\"" + String(decoding: [UInt8](repeating: 0x78, count: descriptionPadding), as: UTF8.self))
     }
 
     /// `YYYYMMDDhhmmss ±hhmm` of `seconds` in this guide's offset.
     public func xmltvTime(_ seconds: Int64) -> String {
-        let local = seconds + Int64(offsetMinutes) * 60
-        let days = Int64((Double(local) / 86400).rounded(.down))
-        let (y, m, d) = Self.civil(days)
-        let rest = local - days * 86400
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let sign = offsetMinutes < 0 ? "-" : "+"
-        let offset = abs(offsetMinutes)
-        return "\(y)\(two(m))\(two(d))\(two(rest / 3600))\(two(rest / 60 % 60))\(two(rest % 60)) \(sign)\(two(Int64(offset / 60)))\(two(Int64(offset % 60)))"
+        var text = GuideText()
+        text.appendTime(seconds, offsetMinutes: offsetMinutes)
+        return String(decoding: text.bytes, as: UTF8.self)
     }
 
     /// Year, month, day of a day count since 1970-01-01 (H. Hinnant's algorithm).
@@ -75,29 +70,39 @@ public struct FixtureLive: Sendable {
     /// The guide's channel ids: the list's distinct `epg_channel_id`s in list order, then the extras.
     package static func channels(in account: any ProviderAccount) -> [String] {
         var ids: [String] = []
+        var seen = Set<String>()
         let body = account.catalog.listBody("get_live_streams")
         let items = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [Any] ?? []
         for case let item as [String: Any] in items {
             let id = JSONValue.string(item["epg_channel_id"]).trimmingCharacters(in: .whitespaces)
-            if !id.isEmpty, !ids.contains(id) { ids.append(id) }
+            if !id.isEmpty, seen.insert(id).inserted { ids.append(id) }
         }
         return ids + account.live.extraChannels.filter { !ids.contains($0) }
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     /// The XMLTV text of one channel: its `<channel>` element and its programmes.
-    func channelXML(_ channel: String, anchor: Int64) -> String {
-        var xml = "<channel id=\"\(Self.escape(channel))\"><display-name>\(Self.escape(channel))</display-name></channel>\n"
+    func channelXML(_ channel: String, anchor: Int64) -> [UInt8] {
+        var xml = GuideText(capacity: programmesPerChannel * (260 + descriptionPadding))
+        xml.append("<channel id=\"")
+        xml.appendEscaped(channel)
+        xml.append("\"><display-name>")
+        xml.appendEscaped(channel)
+        xml.append("</display-name></channel>\n")
         for index in 0..<programmesPerChannel {
             let p = programme(channel: channel, index: index, anchor: anchor)
-            xml += "<programme start=\"\(xmltvTime(p.start))\" stop=\"\(xmltvTime(p.stop))\" channel=\"\(Self.escape(channel))\">"
-            xml += "<title lang=\"en\">\(Self.escape(p.title))</title><desc lang=\"en\">\(Self.escape(p.description))</desc></programme>\n"
+            xml.append("<programme start=\"")
+            xml.appendTime(p.start, offsetMinutes: offsetMinutes)
+            xml.append("\" stop=\"")
+            xml.appendTime(p.stop, offsetMinutes: offsetMinutes)
+            xml.append("\" channel=\"")
+            xml.appendEscaped(channel)
+            xml.append("\"><title lang=\"en\">")
+            xml.appendEscaped(p.title)
+            xml.append("</title><desc lang=\"en\">")
+            xml.appendEscaped(p.description)
+            xml.append("</desc></programme>\n")
         }
-        return xml
+        return xml.bytes
     }
 }
 
@@ -116,17 +121,17 @@ extension ProviderResponder {
         let body = ResponseBody { writer in
             let compressor = live.gzip ? CompressionAlgorithm.gzip().compressor : nil
             try compressor?.startStream()
-            func write(_ text: String, finish: Bool = false) async throws {
-                var buffer = ByteBuffer(string: text)
+            func write(_ text: some Sequence<UInt8>, finish: Bool = false) async throws {
+                var buffer = ByteBuffer(bytes: text)
                 if let compressor {
                     try await writer.write(buffer.compressStream(with: compressor, flush: finish ? .finish : .sync))
                 } else {
                     try await writer.write(buffer)
                 }
             }
-            try await write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE tv SYSTEM \"xmltv.dtd\">\n<tv generator-info-name=\"fixture\">\n")
+            try await write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE tv SYSTEM \"xmltv.dtd\">\n<tv generator-info-name=\"fixture\">\n".utf8)
             for channel in channels { try await write(live.channelXML(channel, anchor: anchor)) }
-            try await write("</tv>\n", finish: true)
+            try await write("</tv>\n".utf8, finish: true)
             try? compressor?.finishStream()
             try await writer.finish(nil)
         }

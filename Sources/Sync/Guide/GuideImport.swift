@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import XCModels
 
@@ -13,20 +14,67 @@ enum GuideImport {
         _ client: ProviderClient, store: Store, now: Int64, logger: Logger,
         progress: @escaping (_ stored: Int, _ read: Int, _ counts: SyncCounts) -> Void
     ) async throws -> SyncCounts {
+        let started = ContinuousClock.now
         let accountID = client.account.id!
-        var counts = SyncCounts()
         let channels = try await store.guideChannels(accountID: accountID)
         guard !channels.isEmpty else {
+            var counts = SyncCounts()
             counts.skip("no channel names a guide id")
             return counts
         }
         let generation = try await store.beginGuide(accountID: accountID)
-        var reader = XMLTVReader()
-        var batch: [Programme] = []
+        var intake = Intake(window: Window(now: now, channels: channels))
+        // One batch is written while the next is read: the parse and SQLite each get a core.
+        var writing: (task: Task<Void, Error>, count: Int)?
         var stored = 0
-        var read = 0
-        let window = Window(now: now, channels: channels)
-        try await client.streamGuide { chunk in
+        func settle() async throws {
+            guard let (task, count) = writing else { return }
+            writing = nil
+            try await task.value
+            stored += count
+        }
+        func write(_ batch: [Programme]) async throws {
+            try await settle()
+            writing = (Task { try await store.insertProgrammes(batch, accountID: accountID, generation: generation) }, batch.count)
+        }
+        do {
+            try await client.streamGuide { chunk in
+                intake.take(chunk)
+                guard intake.batch.count >= batchSize else { return }
+                try await write(intake.takeBatch())
+                progress(stored, intake.read, intake.counts)
+            }
+            intake.finish()
+            if !intake.batch.isEmpty { try await write(intake.takeBatch()) }
+            try await settle()
+        } catch {
+            writing?.task.cancel()
+            _ = try? await writing?.task.value
+            throw error
+        }
+        var counts = intake.counts
+        counts.added = stored
+        try await store.finishGuide(accountID: accountID, generation: generation, programmes: stored, now: now)
+        let seconds = String(format: "%.2f", started.duration(to: .now).inSeconds)
+        logger.info("[sync] \(client.account.name): guide holds \(stored) programmes of \(intake.read) read in \(seconds) s")
+        progress(stored, intake.read, counts)
+        return counts
+    }
+
+    /// The reading side of an import: chunks in, the programmes to keep out in batches, with the counts.
+    struct Intake {
+        let window: Window
+        private var reader = XMLTVReader()
+        private(set) var batch: [Programme] = []
+        private(set) var read = 0
+        private(set) var counts = SyncCounts()
+
+        init(window: Window) {
+            self.window = window
+            batch.reserveCapacity(GuideImport.batchSize)
+        }
+
+        mutating func take(_ chunk: [UInt8]) {
             var outside = 0
             var unlisted = 0
             reader.feed(chunk) { item in
@@ -37,26 +85,22 @@ enum GuideImport {
                 case .unlisted: unlisted += 1
                 }
             }
-            if outside > 0 { counts.skip("outside the guide window", outside) }
-            if unlisted > 0 { counts.skip("channel not listed", unlisted) }
-            if batch.count >= batchSize {
-                try await store.insertProgrammes(batch, accountID: accountID, generation: generation)
-                stored += batch.count
-                batch.removeAll(keepingCapacity: true)
-                progress(stored, read, counts)
-            }
+            counts.skip("outside the guide window", outside)
+            counts.skip("channel not listed", unlisted)
         }
-        reader.finish()
-        if !batch.isEmpty {
-            try await store.insertProgrammes(batch, accountID: accountID, generation: generation)
-            stored += batch.count
+
+        /// The programmes kept since the last call.
+        mutating func takeBatch() -> [Programme] {
+            let taken = batch
+            batch = []
+            batch.reserveCapacity(GuideImport.batchSize)
+            return taken
         }
-        if reader.unreadable > 0 { counts.skip("programme without channel or time", reader.unreadable) }
-        counts.added = stored
-        try await store.finishGuide(accountID: accountID, generation: generation, programmes: stored, now: now)
-        logger.info("[sync] \(client.account.name): guide holds \(stored) programmes of \(read) read")
-        progress(stored, read, counts)
-        return counts
+
+        mutating func finish() {
+            reader.finish()
+            counts.skip("programme without channel or time", reader.unreadable)
+        }
     }
 
     /// Which programmes are kept: a pure rule, tested on its own.

@@ -17,11 +17,10 @@ enum GuideAnswers {
     /// the whole held window, with `now_playing` and `has_archive`).
     static func listings(publicID: Int64?, limit: Int?, full: Bool, store: Store, scope: CatalogScope, zone: TimeZone,
                          now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> [UInt8] {
-        guard let publicID, let channel = try await store.guideChannel(publicID: publicID, scope: scope),
-              let source = channel.source else { return empty }
-        let programmes = full
-            ? try await store.programmes(source, from: .min)
-            : try await store.programmes(source, from: now, limit: max(1, limit ?? defaultShortLimit))
+        guard let publicID,
+              let (channel, programmes) = try await store.guideListing(
+                publicID: publicID, scope: scope, from: full ? .min : now, limit: full ? .max : max(1, limit ?? defaultShortLimit)),
+              channel.source != nil else { return empty }
         let archiveDays = full ? try await store.channelCandidates(publicID: publicID, scope: scope)
             .filter(\.tvArchive).map(\.tvArchiveDuration).max() : nil
         var json = JSONWriter(capacity: 256 + programmes.count * 400)

@@ -45,15 +45,48 @@ import FoundationXML
 
     @Test(arguments: [1, 2, 3, 7, 64, 100_000])
     func theReaderGivesTheSameProgrammesWhateverTheChunkSize(chunk: Int) {
+        let (items, unreadable) = Self.read(Self.document, chunk: chunk)
+        #expect(items == Self.expected)
+        #expect(unreadable == 1)
+    }
+
+    /// The programmes of `document` fed to a reader `chunk` bytes at a time, and how many it could not read.
+    static func read(_ document: String, chunk: Int) -> (items: [XMLTVReader.Item], unreadable: Int) {
         var reader = XMLTVReader()
         var items: [XMLTVReader.Item] = []
-        let bytes = Array(Self.document.utf8)
+        let bytes = Array(document.utf8)
         for start in stride(from: 0, to: bytes.count, by: chunk) {
             reader.feed(bytes[start..<min(start + chunk, bytes.count)]) { items.append($0) }
         }
         reader.finish()
-        #expect(items == Self.expected)
-        #expect(reader.unreadable == 1)
+        return (items, reader.unreadable)
+    }
+
+    /// What reading the bytes in place must keep: a channel id written differently gets its own key
+    /// (the previous programme's is reused only for the same bytes), element names are whole names
+    /// (`<titles>`, `<description>`, `<programmes>` are other elements), values and text are decoded.
+    static let tricky = """
+        <tv>
+        <programme start="20261201190000" channel="News.UK"><title>one</title></programme>
+        <programme start="20261201200000" channel="news.uk"><titles>not a title</titles><title>two</title></programme>
+        <programme start="20261201210000" channel="B&amp;W.tv"><title lang="de&amp;at">drei</title><description>x</description><desc>d &lt;3 &#x1F600;&#233; &bogus; &amp</desc></programme>
+        <programme start="20261201220000" channel=""><title>no channel</title></programme>
+        <programme start="20261201230000" stop="20261201233000" channel="B&amp;W.tv"><title/><title>four</title></programme>
+        <programmes start="20261201230000" channel="x"></programmes>
+        </tv>
+        """
+
+    @Test(arguments: [1, 5, 100_000])
+    func theReaderComparesNamesAndChannelIdsAsWritten(chunk: Int) {
+        let (items, unreadable) = Self.read(Self.tricky, chunk: chunk)
+        let t = Int64(1_796_151_600)
+        #expect(items == [
+            XMLTVReader.Item(channel: "news.uk", start: t, stop: t + 1800, title: "one", description: "", lang: ""),
+            XMLTVReader.Item(channel: "news.uk", start: t + 3600, stop: t + 5400, title: "two", description: "", lang: ""),
+            XMLTVReader.Item(channel: "b&w.tv", start: t + 7200, stop: t + 9000, title: "drei", description: "d <3 😀é &bogus; &amp", lang: "de&at"),
+            XMLTVReader.Item(channel: "b&w.tv", start: t + 14400, stop: t + 16200, title: "four", description: "", lang: ""),
+        ])
+        #expect(unreadable == 1)
     }
 
     /// A guide far larger than the reader's bound: what it holds between chunks stays the size of one element.

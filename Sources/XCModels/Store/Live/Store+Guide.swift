@@ -76,7 +76,8 @@ extension Store {
         }
     }
 
-    /// Writes one batch of programmes of a guide generation (a programme listed twice keeps the last).
+    /// Writes one batch of programmes of a guide generation (a programme listed twice keeps the last),
+    /// through one prepared statement whose arguments are set without the per-row count check.
     public func insertProgrammes(_ programmes: [Programme], accountID: Int64, generation: Int64) async throws {
         try await pool.write { db in
             let insert = try db.cachedStatement(sql: """
@@ -84,7 +85,8 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for p in programmes {
-                try insert.execute(arguments: [accountID, generation, p.channel, p.start, p.stop, p.title, p.description, p.lang])
+                insert.setUncheckedArguments([accountID, generation, p.channel, p.start, p.stop, p.title, p.description, p.lang])
+                try insert.execute()
             }
         }
     }
@@ -140,26 +142,42 @@ extension Store {
     /// The served channel clients know as `publicID` (within `scope`): its listed guide id and the source
     /// of its programmes; nil when there is no such channel.
     public func guideChannel(publicID: Int64, scope: CatalogScope) async throws -> GuideChannelRow? {
-        try await pool.read { db in
-            try SourcedGuideRow.fetchOne(db, sql: """
-                SELECT c.position AS position, r.epg_channel_id AS epg_channel_id, r.name AS name, r.stream_icon AS stream_icon,
-                       \(Self.guideSourceColumns)
-                FROM channel c JOIN channel_relation r ON r.id = c.preferred_relation_id
-                WHERE c.public_id = ?\(scope.titleFilter("c"))
-                """, arguments: [publicID])?.row
-        }
+        try await pool.read { db in try Self.guideChannel(db, publicID: publicID, scope: scope) }
     }
 
     /// Programmes of `source` ending after `from` and starting before `to`, in time order, at most `limit`.
     public func programmes(_ source: GuideSource, from: Int64, to: Int64 = .max, limit: Int = .max) async throws -> [Programme] {
+        try await pool.read { db in try Self.programmes(db, source, from: from, to: to, limit: limit) }
+    }
+
+    /// ``guideChannel(publicID:scope:)`` and, when it has a source, its ``programmes(_:from:to:limit:)``,
+    /// in one read: `get_short_epg` is asked for each channel a list scrolls past, so one trip to a
+    /// reader connection instead of two is what its latency is made of.
+    public func guideListing(publicID: Int64, scope: CatalogScope, from: Int64, limit: Int = .max)
+        async throws -> (channel: GuideChannelRow, programmes: [Programme])? {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT channel, start, stop, title, description, lang FROM programme
-                WHERE account_id = ? AND generation = ? AND channel = ? AND stop > ? AND start < ? ORDER BY start LIMIT ?
-                """, arguments: [source.accountID, source.generation, source.channel, from, to, limit]).map {
-                Programme(channel: $0["channel"], start: $0["start"], stop: $0["stop"], title: $0["title"],
-                          description: $0["description"], lang: $0["lang"])
-            }
+            guard let channel = try Self.guideChannel(db, publicID: publicID, scope: scope) else { return nil }
+            guard let source = channel.source else { return (channel, []) }
+            return (channel, try Self.programmes(db, source, from: from, to: .max, limit: limit))
+        }
+    }
+
+    private static func guideChannel(_ db: Database, publicID: Int64, scope: CatalogScope) throws -> GuideChannelRow? {
+        try SourcedGuideRow.fetchOne(db.cachedStatement(sql: """
+            SELECT c.position AS position, r.epg_channel_id AS epg_channel_id, r.name AS name, r.stream_icon AS stream_icon,
+                   \(guideSourceColumns)
+            FROM channel c JOIN channel_relation r ON r.id = c.preferred_relation_id
+            WHERE c.public_id = ?\(scope.titleFilter("c"))
+            """), arguments: [publicID])?.row
+    }
+
+    private static func programmes(_ db: Database, _ source: GuideSource, from: Int64, to: Int64, limit: Int) throws -> [Programme] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT channel, start, stop, title, description, lang FROM programme
+            WHERE account_id = ? AND generation = ? AND channel = ? AND stop > ? AND start < ? ORDER BY start LIMIT ?
+            """), arguments: [source.accountID, source.generation, source.channel, from, to, limit]).map {
+            Programme(channel: $0["channel"], start: $0["start"], stop: $0["stop"], title: $0["title"],
+                      description: $0["description"], lang: $0["lang"])
         }
     }
 }
