@@ -36,6 +36,14 @@ enum Migrations {
             // docs/slots.md, "Capacity groups": accounts with the same group are one provider login. NULL: none.
             try db.execute(sql: "ALTER TABLE account ADD COLUMN capacity_group TEXT")
         }
+        migrator.registerMigration("v10 channel archive") { db in
+            // What catch-up a channel offers, kept on the channel (Store.recomputeChannelArchive).
+            try db.execute(sql: """
+                ALTER TABLE channel ADD COLUMN tv_archive INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE channel ADD COLUMN tv_archive_duration INTEGER NOT NULL DEFAULT 0;
+                """)
+            try Store.recomputeChannelArchive(db)
+        }
         return migrator
     }
 

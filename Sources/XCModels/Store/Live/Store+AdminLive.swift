@@ -36,9 +36,7 @@ extension Store {
     private static let adminChannelColumns = """
         c.public_id AS public_id, r.name AS name, r.epg_channel_id AS epg_channel_id, c.category_ids AS category_ids,
         r.stream_icon AS icon, c.position AS num,
-        (SELECT COALESCE(MAX(x.tv_archive != 0), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0) AS tv_archive,
-        (SELECT COALESCE(MAX(x.tv_archive_duration), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0 AND x.tv_archive != 0)
-            AS tv_archive_duration,
+        c.tv_archive AS tv_archive, c.tv_archive_duration AS tv_archive_duration,
         \(AdminAccountRef.columns), (SELECT COUNT(*) FROM channel_relation x WHERE x.channel_id = c.id) AS relations
         """
     private static let adminChannelFrom = """

@@ -40,15 +40,12 @@ public struct LiveListRow: KeysetRecord, Sendable {
     }
 
     /// For a channel aliased `c` joined to its preferred relation `r`. Archive: the best any live
-    /// relation of the channel offers, since catch-up goes to a relation that has it.
+    /// relation of the channel offers (`recomputeChannelArchive`).
     static let columns = """
         c.position AS position, c.id AS channel_id, c.public_id AS public_id, r.name AS name, r.stream_icon AS stream_icon,
         r.epg_channel_id AS epg_channel_id, r.added AS added, r.first_seen AS first_seen, r.is_adult AS is_adult,
         COALESCE(r.category_id, json_extract(c.category_ids, '$[0]')) AS category_id, c.category_ids AS category_ids,
-        COALESCE(g.name, '') AS group_name,
-        (SELECT COALESCE(MAX(x.tv_archive != 0), 0) FROM channel_relation x WHERE x.channel_id = c.id AND x.stale = 0) AS tv_archive,
-        (SELECT COALESCE(MAX(x.tv_archive_duration), 0) FROM channel_relation x
-         WHERE x.channel_id = c.id AND x.stale = 0 AND x.tv_archive != 0) AS tv_archive_duration
+        COALESCE(g.name, '') AS group_name, c.tv_archive AS tv_archive, c.tv_archive_duration AS tv_archive_duration
         """
 }
 

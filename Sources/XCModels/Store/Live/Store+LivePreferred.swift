@@ -54,6 +54,24 @@ extension Store {
             ) counted WHERE account_category.account_id = counted.account_id AND account_category.category_id = counted.category_id
               AND account_category.kind = 'live';
             """)
+        try recomputeChannelArchive(db)
+    }
+
+    /// `channel.tv_archive` and `tv_archive_duration`: the best catch-up any live relation of the channel
+    /// offers (catch-up goes to a relation that has it), kept on the channel so that `get_live_streams`
+    /// of 30,000 channels reads no relation per channel. Writes only the channels whose figures change.
+    /// Skipped before migration v10 adds the columns (earlier migrations recompute too).
+    static func recomputeChannelArchive(_ db: Database) throws {
+        guard try db.columns(in: "channel").contains(where: { $0.name == "tv_archive" }) else { return }
+        try db.execute(sql: """
+            UPDATE channel SET tv_archive = best.archive, tv_archive_duration = best.days FROM (
+                SELECT c.id AS id, COALESCE(MAX(x.tv_archive != 0), 0) AS archive,
+                       COALESCE(MAX(CASE WHEN x.tv_archive != 0 THEN x.tv_archive_duration END), 0) AS days
+                FROM channel c LEFT JOIN channel_relation x ON x.channel_id = c.id AND x.stale = 0
+                GROUP BY c.id
+            ) best
+            WHERE best.id = channel.id AND (channel.tv_archive != best.archive OR channel.tv_archive_duration != best.days)
+            """)
     }
 
     /// The live part of `pruneStale`: stale channel relations since `cutoff` and channels left without any.
