@@ -117,7 +117,6 @@ let package = Package(
                 "XCModels",
                 "Sync",
                 "FixtureProvider",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -38,9 +38,9 @@ public final class FixtureProvider: Sendable {
     ) async throws -> FixtureProvider {
         var prefix = pathPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         if !prefix.isEmpty { prefix = "/" + prefix }
-        let source = try LiveTS.embedded(bitsPerSecond: liveBitsPerSecond)
-        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix, live: LiveChannels(source: source))
-        let responder = ProviderResponder(backend: core, broadcast: LiveBroadcast(source: source))
+        let core = ProviderCore(accounts: accounts, host: host, pathPrefix: prefix, live: LiveChannels())
+        let broadcast = LiveBroadcast(source: try LiveTS.embedded(bitsPerSecond: liveBitsPerSecond))
+        let responder = ProviderResponder(backend: core, broadcast: broadcast)
         let server = try await ProviderServer.start(responder, host: host, port: port,
                                                     logger: logger ?? ProviderServer.quietLogger("FixtureProvider"))
         core.state.withLockedValue { $0.port = server.port }

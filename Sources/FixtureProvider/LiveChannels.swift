@@ -5,9 +5,6 @@ import NIOConcurrencyHelpers
 /// `LiveBroadcast`): how many upstream connections each channel has had and has open, and dropping or
 /// stalling a channel's open streams on command. Each open stream is watched through a ``LiveWatch``.
 public final class LiveChannels: Sendable {
-    /// The broadcast every channel airs.
-    public let source: LiveTS
-
     private struct Channel {
         var opened = 0
         var open = 0
@@ -19,9 +16,7 @@ public final class LiveChannels: Sendable {
 
     private let channels = NIOLockedValueBox<[Int: Channel]>([:])
 
-    init(source: LiveTS) {
-        self.source = source
-    }
+    init() {}
 
     /// Connections a channel has had since the provider started.
     public func opened(_ channel: Int) -> Int { channels.withLockedValue { $0[channel]?.opened ?? 0 } }
