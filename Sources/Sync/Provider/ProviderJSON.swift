@@ -75,12 +75,8 @@ enum ProviderJSON {
             guard depth <= ProviderJSON.maxDepth else { throw invalid("nested too deeply") }
             index += 1
             var fields: [String: ProviderValue] = [:]
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(fields)
-            }
-            while true {
+            if closes(UInt8(ascii: "}")) { return .object(fields) }
+            repeat {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw invalid("expected a key") }
                 let key = try string()
@@ -90,44 +86,38 @@ enum ProviderJSON {
                 skipSpace()
                 let value = try value(depth: depth)
                 if fields.index(forKey: key) == nil { fields[key] = value }
-                skipSpace()
-                guard index < bytes.count else { throw invalid("the text ended inside an object") }
-                let byte = bytes[index]
-                index += 1
-                if byte == UInt8(ascii: "}") { return .object(fields) }
-                guard byte == UInt8(ascii: ",") else { index -= 1; throw invalid("expected ',' or '}'") }
-                skipSpace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(fields)
-                }
-            }
+            } while try !ends(UInt8(ascii: "}"), inside: "an object")
+            return .object(fields)
         }
 
         mutating func array(depth: Int) throws(Invalid) -> ProviderValue {
             guard depth <= ProviderJSON.maxDepth else { throw invalid("nested too deeply") }
             index += 1
             var values: [ProviderValue] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return .array(values)
-            }
-            while true {
+            if closes(UInt8(ascii: "]")) { return .array(values) }
+            repeat {
                 skipSpace()
                 values.append(try value(depth: depth))
-                skipSpace()
-                guard index < bytes.count else { throw invalid("the text ended inside an array") }
-                let byte = bytes[index]
-                index += 1
-                if byte == UInt8(ascii: "]") { return .array(values) }
-                guard byte == UInt8(ascii: ",") else { index -= 1; throw invalid("expected ',' or ']'") }
-                skipSpace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return .array(values)
-                }
-            }
+            } while try !ends(UInt8(ascii: "]"), inside: "an array")
+            return .array(values)
+        }
+
+        /// Skips white space and the `close` byte when it comes next.
+        private mutating func closes(_ close: UInt8) -> Bool {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == close else { return false }
+            index += 1
+            return true
+        }
+
+        /// After a member or element: true when the object or array ends there, also after a trailing
+        /// comma (`JSONDecoder` allows one); false after a comma another member or element follows.
+        private mutating func ends(_ close: UInt8, inside what: String) throws(Invalid) -> Bool {
+            if closes(close) { return true }
+            guard index < bytes.count else { throw invalid("the text ended inside \(what)") }
+            guard bytes[index] == UInt8(ascii: ",") else { throw invalid("expected ',' or '\(Character(Unicode.Scalar(close)))'") }
+            index += 1
+            return closes(close)
         }
 
         /// A string starting at the opening quote; a string without escapes is one copy of its bytes.
