@@ -110,6 +110,9 @@ struct Bench: AsyncParsableCommand {
     struct ChildRun {
         var seconds: Double
         var peakRSSKB: Int
+        /// CPU seconds (user and kernel) the child used, as last sampled: on a busy machine a steadier
+        /// figure than `seconds`.
+        var cpuSeconds = 0.0
     }
 
     /// Runs a child to its end, sampling its memory, without blocking a thread: the fixture provider it
@@ -128,15 +131,17 @@ struct Bench: AsyncParsableCommand {
         try process.run()
         // Sample the child's peak while it runs: getrusage(RUSAGE_CHILDREN) would mix in earlier children.
         var peak = 0
+        var cpu = 0.0
         while process.isRunning {
             peak = max(peak, Self.status(pid: process.processIdentifier, field: "VmHWM"))
+            cpu = max(cpu, StreamBench.cpuTime(pid: process.processIdentifier).total)
             try await Task.sleep(for: .milliseconds(20))
         }
         let seconds = started.duration(to: .now).inSeconds
         guard process.terminationStatus == 0 else {
             throw UserFacingError("`xcserver \(arguments.joined(separator: " "))` failed with status \(process.terminationStatus)")
         }
-        return ChildRun(seconds: seconds, peakRSSKB: peak)
+        return ChildRun(seconds: seconds, peakRSSKB: peak, cpuSeconds: cpu)
     }
 
 

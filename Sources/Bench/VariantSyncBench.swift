@@ -14,6 +14,7 @@ struct VariantSyncBench {
     func run() async throws {
         let executable = try Bench.serverExecutable()
         var times: [Bool: [Double]] = [false: [], true: []]
+        var cpu: [Bool: [Double]] = [false: [], true: []]
         for round in 0..<max(1, runs) {
             for variants in [false, true] {
                 let catalog = FixtureCatalog.generated(movies: movies, series: series, episodesPerSeries: 0, seed: 7, variants: variants)
@@ -26,6 +27,7 @@ struct VariantSyncBench {
                 let sync = try await Bench.runChild(executable, ["sync", "--no-episodes", "--rate", "0", "--db", dbPath, "--log-level", "warning"])
                 await provider.stop()
                 times[variants]!.append(sync.seconds)
+                cpu[variants]!.append(sync.cpuSeconds)
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
             }
         }
@@ -33,6 +35,9 @@ struct VariantSyncBench {
         let copies = (0..<movies).reduce(0) { $0 + GeneratedCatalogLayout(movies: movies, series: 0, episodesPerSeries: 0, seed: 7, variants: true).variantCopies(of: $1).count }
         print(String(format: "list sync, %d movies + %d series: %.2f s without variants, %.2f s with %d variant copies (median of %d, interleaved); ratio %.2f",
                      movies, series, plain, withVariants, copies, times[true]!.count, withVariants / plain))
+        let plainCPU = Self.median(cpu[false]!), variantsCPU = Self.median(cpu[true]!)
+        print(String(format: "  CPU time of the sync: %.2f s without variants, %.2f s with (ratio %.2f)",
+                     plainCPU, variantsCPU, variantsCPU / plainCPU))
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -28,8 +28,9 @@ extension SyncEngine {
         }
         guard options.guide else { return }
         try Task.checkCancellation()
-        // What is served must include this list before the guide is matched to it.
-        try await store.recomputePreferredRelations()
+        // What is served must include this list before the guide is matched to it. Channels only: the
+        // titles' part rewrites every film and series, and runs before the episodes or at the end.
+        try await store.recomputePreferredChannels()
         tracker.phase(.guide)
         do {
             report.kinds["guide"] = try await timed { try await importGuide(client, tracker: tracker) }

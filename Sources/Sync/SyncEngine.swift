@@ -145,6 +145,9 @@ public final class SyncEngine: Sendable {
             try await syncLive(client, options: options, categories: &categories, report: &report, tracker: tracker)
             if options.episodes {
                 try Task.checkCancellation()
+                // Episodes can take minutes: the account's films and series are served before they start
+                // (without episodes, the end of the sync is moments away and serves them once).
+                try await store.recomputePreferredRelations()
                 tracker.phase(.episodes)
                 report.kinds["episodes"] = try await timed { try await importEpisodes(client, tracker: tracker) }
             }

@@ -28,9 +28,21 @@ public struct JSONItemSplitter: Sendable {
 
     /// Feeds the next chunk; returns the items completed by it, each a complete JSON value.
     public mutating func feed(_ chunk: some Sequence<UInt8>) throws(Failure) -> [[UInt8]] {
+        let result = chunk.withContiguousStorageIfAvailable { bytes in Result { () throws(Failure) in try feed(bytes: bytes) } }
+        if let result { return try result.get() }
+        return try Array(chunk).withUnsafeBufferPointer { bytes throws(Failure) in try feed(bytes: bytes) }
+    }
+
+    /// Scans the chunk's bytes in place; an item's bytes are copied once, as whole runs, when it ends
+    /// (or when the chunk ends inside it), not byte by byte: a list is tens of megabytes.
+    private mutating func feed(bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> [[UInt8]] {
         var items: [[UInt8]] = []
-        for byte in chunk {
-            if finished { continue }
+        /// Where the open item's bytes begin in this chunk.
+        var runStart: Int? = itemStart != nil ? 0 : nil
+        var index = 0
+        while index < bytes.count, !finished {
+            let byte = bytes[index]
+            defer { index += 1 }
             if topLevel == .unknown {
                 if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0xEF || byte == 0xBB || byte == 0xBF {
                     continue
@@ -46,7 +58,6 @@ public struct JSONItemSplitter: Sendable {
                 depth = 1
                 continue
             }
-            if itemStart != nil { pending.append(byte) }
             if inString {
                 if escaped {
                     escaped = false
@@ -62,16 +73,19 @@ public struct JSONItemSplitter: Sendable {
                 inString = true
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 if depth == 1 && itemStart == nil {
-                    pending = [byte]
+                    pending = []
                     itemStart = 0
+                    runStart = index
                 }
                 depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
-                if depth == 1, itemStart != nil {
+                if depth == 1, itemStart != nil, let start = runStart {
+                    pending.append(contentsOf: bytes[start...index])
                     items.append(pending)
                     pending = []
                     itemStart = nil
+                    runStart = nil
                 } else if depth == 0 {
                     finished = true
                 }
@@ -79,6 +93,7 @@ public struct JSONItemSplitter: Sendable {
                 break
             }
         }
+        if let start = runStart { pending.append(contentsOf: bytes[start..<bytes.count]) }
         return items
     }
 

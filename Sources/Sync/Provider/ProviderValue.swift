@@ -78,11 +78,12 @@ public struct ProviderObject: Sendable {
         self.fields = fields
     }
 
-    private static let decoder = JSONDecoder()
-
+    /// Reads a JSON object (`ProviderJSON`); anything else throws.
     public init(json: some DataProtocol) throws {
-        let data = json as? Data ?? Data(json)
-        fields = try Self.decoder.decode([String: ProviderValue].self, from: data)
+        guard case .object(let fields) = try ProviderJSON.parse(json) else {
+            throw ProviderJSON.Invalid(offset: 0, reason: "the value is not an object")
+        }
+        self.fields = fields
     }
 
     public subscript(_ key: String) -> ProviderValue? { fields[key] }
@@ -136,10 +137,9 @@ public struct ProviderObject: Sendable {
 }
 
 extension ProviderValue {
-    private static let decoder = JSONDecoder()
-
     /// Parses JSON text (stored `seasons`, `info`) back into a value.
     public static func parse(_ text: String) throws -> ProviderValue {
-        try decoder.decode(ProviderValue.self, from: Data(text.utf8))
+        var text = text
+        return try text.withUTF8 { bytes in try ProviderJSON.parse(bytes) }
     }
 }

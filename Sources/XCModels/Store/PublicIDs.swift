@@ -11,11 +11,13 @@ enum PublicIDs {
 
     static func choose(for providerID: Int, in table: String, db: Database, logger: Logger) throws -> Int64 {
         let wanted = Int64(providerID)
+        // Cached statements: an import asks this once per new title.
         if wanted < reservedBase,
-           try Int.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE public_id = ?", arguments: [wanted]) == nil {
+           try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table) WHERE public_id = ?"), arguments: [wanted]) == nil {
             return wanted
         }
-        let highest = try Int64.fetchOne(db, sql: "SELECT MAX(public_id) FROM \(table) WHERE public_id > ?", arguments: [reservedBase])
+        let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(public_id) FROM \(table) WHERE public_id > ?"),
+                                         arguments: [reservedBase])
         let id = (highest ?? reservedBase) + 1
         logger.info("[sync] \(table) id \(providerID) is taken by another title; handing out \(id) instead")
         return id

@@ -78,4 +78,11 @@ extension Store {
     public func recomputePreferredRelations() async throws {
         try await pool.write { db in try Self.recomputePreferredRelations(db) }
     }
+
+    /// The channels' part alone, for a sync between an account's live list and its guide (the guide is
+    /// matched to served channels): the titles' part rewrites every film and series and is left to the
+    /// end of the sync.
+    public func recomputePreferredChannels() async throws {
+        try await pool.write { db in try Self.recomputePreferredChannels(db) }
+    }
 }

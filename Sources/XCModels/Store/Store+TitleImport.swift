@@ -235,8 +235,14 @@ extension Store {
                 """), arguments: [identity.nameKey, identity.year, identity.tmdb, identity.tmdb, identity.imdb, identity.imdb])
         }
         if let match {
-            try db.cachedStatement(sql: "UPDATE \(table) SET tmdb = COALESCE(tmdb, ?), imdb = COALESCE(imdb, ?) WHERE title_id = ?")
-                .execute(arguments: [identity.tmdb, identity.imdb, match])
+            // Only the entries missing an id the item has are written (a write per item would dirty the
+            // title's pages on every copy and re-sync).
+            if identity.tmdb != nil || identity.imdb != nil {
+                try db.cachedStatement(sql: """
+                    UPDATE \(table) SET tmdb = COALESCE(tmdb, ?1), imdb = COALESCE(imdb, ?2)
+                    WHERE title_id = ?3 AND ((tmdb IS NULL AND ?1 IS NOT NULL) OR (imdb IS NULL AND ?2 IS NOT NULL))
+                    """).execute(arguments: [identity.tmdb, identity.imdb, match])
+            }
             if let entry = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT t.id FROM \(table) t WHERE t.title_id = ? AND t.variant_key = ?
                   AND NOT EXISTS (SELECT 1 FROM \(tables.relation) r WHERE r.\(tables.titleKey) = t.id AND r.account_id = ?)
@@ -246,16 +252,14 @@ extension Store {
             }
         }
         let publicID = try PublicIDs.choose(for: listed.providerID, in: table, db: db, logger: logger)
+        // The row id is chosen here, as SQLite would (one past the highest), so that a new title's
+        // `title_id` (its own id) is written with the row instead of by a second statement.
         try db.cachedStatement(sql: """
-            INSERT INTO \(table) (public_id, tmdb, imdb, name_key, year, title_id, variant_key, quality, language)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO \(table) (id, public_id, tmdb, imdb, name_key, year, title_id, variant_key, quality, language)
+            SELECT next, ?, ?, ?, ?, ?, COALESCE(?, next), ?, ?, ? FROM (SELECT IFNULL(MAX(id), 0) + 1 AS next FROM \(table))
             """).execute(arguments: [publicID, identity.tmdb, identity.imdb, identity.nameKey, identity.year, match, variant.key,
                                      variant.quality.rawValue, variant.language ?? ""])
-        let id = db.lastInsertedRowID
-        if match == nil {
-            try db.cachedStatement(sql: "UPDATE \(table) SET title_id = id WHERE id = ?").execute(arguments: [id])
-        }
-        return id
+        return db.lastInsertedRowID
     }
 
     /// Ends an account's title list of `kind`: `staleIDs` (relations the provider no longer lists) go
@@ -268,7 +272,9 @@ extension Store {
                     sql: "UPDATE \(relation) SET stale = 1, stale_since = ? WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))",
                     arguments: StatementArguments([now] + Array(chunk)))
             }
-            try db.execute(sql: "UPDATE \(relation) SET last_seen = ? WHERE account_id = ? AND stale = 0", arguments: [now, accountID])
+            // Rows this sync wrote already say `now`: rewriting them would cost a second write of the whole list.
+            try db.execute(sql: "UPDATE \(relation) SET last_seen = ?1 WHERE account_id = ?2 AND stale = 0 AND last_seen != ?1",
+                           arguments: [now, accountID])
         }
     }
 }
