@@ -24,70 +24,70 @@ import Testing
         INSERT INTO setting (key, value) VALUES ('admin_token', 'kept');
         """
 
-    @Test func aVersion2DatabaseIsMigratedToTheCurrentSchemaWithItsCountsAndNothingLost() async throws {
+    /// A v9 database's channels: BBC One's catch-up only on beta's copy, ITV's only on a stale relation.
+    static let v9Channels = """
+        INSERT INTO account (id, name, base_url, username, password, max_connections, priority, created_at)
+          VALUES (1, 'alpha', 'http://127.0.0.1:9', 'a', 'b', 1, 10, 1700000000),
+                 (2, 'beta', 'http://127.0.0.1:9', 'c', 'd', 1, 0, 1700000000);
+        INSERT INTO channel (id, public_id, merge_key, variant, preferred_relation_id, position)
+          VALUES (1, 3001, 'bbc1', '|', 1, 1), (2, 3002, 'itv', '|', 3, 2);
+        INSERT INTO channel_relation (id, channel_id, account_id, stream_id, num, name, stream_icon, epg_channel_id,
+          epg_key, added, is_adult, tv_archive, tv_archive_duration, extra, content_hash, first_seen, last_seen, stale)
+          VALUES (1, 1, 1, 3001, 1, 'BBC One', '', 'bbc1', 'bbc1', '0', '0', 0, 0, '{}', 1, 1700000000, 1700000000, 0),
+                 (2, 1, 2, 4001, 1, 'BBC One', '', 'bbc1', 'bbc1', '0', '0', 1, 5, '{}', 2, 1700000000, 1700000000, 0),
+                 (3, 2, 1, 3002, 2, 'ITV', '', 'itv', 'itv', '0', '0', 1, 3, '{}', 3, 1700000000, 1700000000, 1);
+        """
+
+    /// A database file written by the migrations up to `version` and then `rows`, as that xcserver left it;
+    /// `body` opens it with today's store.
+    static func withOldDatabase(upTo version: String, rows: String, _ body: (String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-migration-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("v2.sqlite").path
+        let path = directory.appendingPathComponent("old.sqlite").path
         do {
             let old = try DatabasePool(path: path)
-            try Migrations.migrator.migrate(old, upTo: "v2 settings, user category allow-lists")
-            try await old.write { db in try db.execute(sql: Self.v2Rows) }
+            try Migrations.migrator.migrate(old, upTo: version)
+            try await old.write { db in try db.execute(sql: rows) }
             try old.close()
         }
-
-        let store = try Store(path: path)
-        let applied = try await store.testRead { db in try Migrations.migrator.appliedIdentifiers(db) }
-        #expect(applied == Set(Migrations.migrator.migrations), "every migration ran")
-
-        let counts = try await store.testRead { db in
-            try Row.fetchAll(db, sql: "SELECT name, titles FROM category ORDER BY id").map { [$0["name"] as String: $0["titles"] as Int] }
-        }
-        #expect(counts == [["Action": 1], ["Comedy": 0]], "counted: Hot Fuzz in Action; Comedy disabled for the only account")
-        let titles = try await store.testRead { db in
-            try Row.fetchAll(db, sql: "SELECT public_id, category_ids, preferred_relation_id FROM movie ORDER BY id")
-                .map { "\($0["public_id"] as Int64) \($0["category_ids"] as String) \(($0["preferred_relation_id"] as Int64?).map(String.init) ?? "-")" }
-        }
-        #expect(titles == ["10013 [1] 1", "10011 [] -"], "public ids kept; the disabled category dropped from what is served")
-        #expect(try await store.visibleCategories(kind: .movie, scope: .everything).map(\.name) == ["Action"])
-        let relations = try await store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation") }
-        #expect(relations == 2, "no relation lost, served or not")
-        #expect(try await store.allowedCategories(userID: 1) == [2])
-        #expect(try await store.setting("admin_token") == "kept")
-        #expect(try await store.authenticate(username: "family", password: "pw")?.user.id == 1)
+        try await body(path)
     }
+
+    @Test func aVersion2DatabaseIsMigratedToTheCurrentSchemaWithItsCountsAndNothingLost() async throws {
+        try await Self.withOldDatabase(upTo: "v2 settings, user category allow-lists", rows: Self.v2Rows) { path in
+            let store = try Store(path: path)
+            let applied = try await store.testRead { db in try Migrations.migrator.appliedIdentifiers(db) }
+            #expect(applied == Set(Migrations.migrator.migrations), "every migration ran")
+
+            let counts = try await store.testRead { db in
+                try Row.fetchAll(db, sql: "SELECT name, titles FROM category ORDER BY id").map { [$0["name"] as String: $0["titles"] as Int] }
+            }
+            #expect(counts == [["Action": 1], ["Comedy": 0]], "counted: Hot Fuzz in Action; Comedy disabled for the only account")
+            let titles = try await store.testRead { db in
+                try Row.fetchAll(db, sql: "SELECT public_id, category_ids, preferred_relation_id FROM movie ORDER BY id")
+                    .map { "\($0["public_id"] as Int64) \($0["category_ids"] as String) \(($0["preferred_relation_id"] as Int64?).map(String.init) ?? "-")" }
+            }
+            #expect(titles == ["10013 [1] 1", "10011 [] -"], "public ids kept; the disabled category dropped from what is served")
+            #expect(try await store.visibleCategories(kind: .movie, scope: .everything).map(\.name) == ["Action"])
+            let relations = try await store.testRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM movie_relation") }
+            #expect(relations == 2, "no relation lost, served or not")
+            #expect(try await store.allowedCategories(userID: 1) == [2])
+            #expect(try await store.setting("admin_token") == "kept")
+            #expect(try await store.authenticate(username: "family", password: "pw")?.user.id == 1)
+        }
+    }
+
     /// A v9 database (channels, catch-up read from the relations) gains the archive columns on its
     /// channels, filled from the relations as they are: the live list shows the same catch-up as before.
     @Test func aVersion9DatabaseKeepsItsChannelsCatchUp() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xcserver-migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("v9.sqlite").path
-        do {
-            let old = try DatabasePool(path: path)
-            try Migrations.migrator.migrate(old, upTo: "v9 account capacity group")
-            try await old.write { db in
-                try db.execute(sql: """
-                    INSERT INTO account (id, name, base_url, username, password, max_connections, priority, created_at)
-                      VALUES (1, 'alpha', 'http://127.0.0.1:9', 'a', 'b', 1, 10, 1700000000),
-                             (2, 'beta', 'http://127.0.0.1:9', 'c', 'd', 1, 0, 1700000000);
-                    INSERT INTO channel (id, public_id, merge_key, variant, preferred_relation_id, position)
-                      VALUES (1, 3001, 'bbc1', '|', 1, 1), (2, 3002, 'itv', '|', 3, 2);
-                    INSERT INTO channel_relation (id, channel_id, account_id, stream_id, num, name, stream_icon, epg_channel_id,
-                      epg_key, added, is_adult, tv_archive, tv_archive_duration, extra, content_hash, first_seen, last_seen, stale)
-                      VALUES (1, 1, 1, 3001, 1, 'BBC One', '', 'bbc1', 'bbc1', '0', '0', 0, 0, '{}', 1, 1700000000, 1700000000, 0),
-                             (2, 1, 2, 4001, 1, 'BBC One', '', 'bbc1', 'bbc1', '0', '0', 1, 5, '{}', 2, 1700000000, 1700000000, 0),
-                             (3, 2, 1, 3002, 2, 'ITV', '', 'itv', 'itv', '0', '0', 1, 3, '{}', 3, 1700000000, 1700000000, 1);
-                    """)
+        try await Self.withOldDatabase(upTo: "v9 account capacity group", rows: Self.v9Channels) { path in
+            let store = try Store(path: path)
+            let archive = try await store.testRead { db in
+                try Row.fetchAll(db, sql: "SELECT public_id, tv_archive, tv_archive_duration FROM channel ORDER BY id")
+                    .map { "\($0["public_id"] as Int64) \($0["tv_archive"] as Int) \($0["tv_archive_duration"] as Int)" }
             }
-            try old.close()
+            #expect(archive == ["3001 1 5", "3002 0 0"], "beta's copy keeps 5 days; ITV's only archive is on a stale relation")
         }
-
-        let store = try Store(path: path)
-        let archive = try await store.testRead { db in
-            try Row.fetchAll(db, sql: "SELECT public_id, tv_archive, tv_archive_duration FROM channel ORDER BY id")
-                .map { "\($0["public_id"] as Int64) \($0["tv_archive"] as Int) \($0["tv_archive_duration"] as Int)" }
-        }
-        #expect(archive == ["3001 1 5", "3002 0 0"], "beta's copy keeps 5 days; ITV's only archive is on a stale relation")
     }
 }
