@@ -9,6 +9,9 @@ enum WireFields {
 
     /// `text` when it is a whole number (`"1700000000"`), else `fallback` spelled out.
     static func integer(_ text: String, else fallback: Int64) -> String {
+        // Digits only, the usual case, without Foundation's trimming: it goes through NSString and was a
+        // quarter of the CPU of a 30,000-channel `get_live_streams` (two fields a row).
+        if !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }) { return text }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ (48...57).contains($0) }) else { return String(fallback) }
         return trimmed
@@ -22,7 +25,7 @@ enum WireFields {
     /// the provider's `year` field, then what xcserver read from the title's name or release date.
     static func year(_ candidates: String?...) -> String? {
         for case let text? in candidates {
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = Int(text) != nil ? text : text.trimmingCharacters(in: .whitespaces)
             guard let value = Int(trimmed) ?? Double(trimmed).flatMap({ $0 == $0.rounded() && abs($0) < 1e6 ? Int($0) : nil })
             else { continue }
             if (1900...2100).contains(value) { return String(value) }
