@@ -24,7 +24,9 @@ import XCModels
         _ socketLimit: SocketLimit, limit: Int = 1, chunkDelay: Duration? = .milliseconds(2), grace: Duration = .seconds(1),
         _ body: (TestEnvironment) async throws -> T
     ) async throws -> T {
-        try await TestEnvironment.with(config: ServerConfig(grace: grace)) { env in
+        // A settle of 1 s, not 300 ms: the fixture counts a socket until its own event loop sees the close,
+        // which on two cores shared with the rest of the suite can take longer than 300 ms.
+        try await TestEnvironment.with(config: ServerConfig(grace: grace, settle: .seconds(1))) { env in
             var alpha = try #require(try await env.store.account(named: "alpha"))
             alpha.socketLimit = socketLimit
             try await env.store.updateAccount(alpha)
