@@ -159,8 +159,10 @@ def run(cfg, page):
     page.wait("the first pushed job list", lambda: int(page.js("return document.getElementById('main').dataset.jobsUpdates || 0")) >= 1)
     updates_before = int(page.js("return document.getElementById('main').dataset.jobsUpdates"))
     d.find_element(By.ID, "sync-all").click()
-    page.wait("the running job", lambda: page.css("#running .job[data-job]"))
-    job_id = page.css("#running .job[data-job]")[0].get_attribute("data-job")
+    # Read in one script: each pushed job list re-renders #running, so an element found by one call may
+    # be gone by the next (StaleElementReferenceException).
+    job_id = page.wait("the running job", lambda: page.js(
+        "const job = document.querySelector('#running .job[data-job]'); return job ? job.dataset.job : null"))
     phases = set()
 
     def job_done():
