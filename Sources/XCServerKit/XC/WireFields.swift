@@ -25,12 +25,16 @@ enum WireFields {
     /// the provider's `year` field, then what xcserver read from the title's name or release date.
     static func year(_ candidates: String?...) -> String? {
         for case let text? in candidates {
-            let trimmed = Int(text) != nil ? text : text.trimmingCharacters(in: .whitespaces)
-            guard let value = Int(trimmed) ?? Double(trimmed).flatMap({ $0 == $0.rounded() && abs($0) < 1e6 ? Int($0) : nil })
-            else { continue }
+            // A plain number, the usual case, is read once and without Foundation's trimming (see `integer`).
+            guard let value = Int(text) ?? Self.wholeNumber(text.trimmingCharacters(in: .whitespaces)) else { continue }
             if (1900...2100).contains(value) { return String(value) }
         }
         return nil
+    }
+
+    /// `"1981"` or `"1981.0"` as a whole number; nil for anything else.
+    private static func wholeNumber(_ text: String) -> Int? {
+        Int(text) ?? Double(text).flatMap { $0 == $0.rounded() && abs($0) < 1e6 ? Int($0) : nil }
     }
 
     /// `duration` as panels write it (`"01:30:00"` for 5400 s); "" for no known length.
