@@ -36,23 +36,13 @@ struct AccountsController: Sendable {
     static let testTimeout: Duration = .seconds(15)
 
     struct AccountAnswer: Encodable {
-        struct Catalog: Encodable {
-            var movies: Int
-            var series: Int
-            var episodes: Int
-            var stale: Int
-        }
-
         var account: Account
         var load: Int
-        var catalog: Catalog
+        var catalog: AccountCatalogCounts
 
         enum CodingKeys: String, CodingKey {
-            case id, name, url, username, password, priority, enabled, load, catalog, group
-            case maxConnections = "max_connections"
-            case userAgent = "user_agent"
-            case createdAt = "created_at"
-            case socketLimit = "socket_limit"
+            case id, name, url, username, password, priority, enabled, load, catalog, group, maxConnections, userAgent
+            case createdAt, socketLimit
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -177,10 +167,8 @@ struct AccountsController: Sendable {
         let counts = try await services.store.accountCatalogCounts()
         let snapshot = await services.slots.snapshot()
         return accounts.map { account in
-            let count = counts[account.id!] ?? AccountCatalogCounts()
-            return AccountAnswer(
-                account: account, load: snapshot.account(account.id!)?.load ?? 0,
-                catalog: .init(movies: count.movies, series: count.series, episodes: count.episodes, stale: count.stale))
+            AccountAnswer(
+                account: account, load: snapshot.account(account.id!)?.load ?? 0, catalog: counts[account.id!] ?? AccountCatalogCounts())
         }
     }
 

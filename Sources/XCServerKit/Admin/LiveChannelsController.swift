@@ -30,15 +30,9 @@ struct LiveChannelsController: Sendable {
             }
         }
 
-        struct ProgrammeItem: Encodable {
-            var start: Int64
-            var stop: Int64
-            var title: String
-            var description: String
-        }
-
         var channel: Channel
-        var programmes: [ProgrammeItem]
+        /// The next programmes of the channel's guide.
+        var programmes: [Programme]
     }
 
     struct Key: CodingKey {
@@ -61,11 +55,9 @@ struct LiveChannelsController: Sendable {
             guard let (channel, relations) = try await store.adminChannel(publicID: id) else {
                 throw APIError.notFound("no channel with id \(id)")
             }
-            var programmes: [Detail.ProgrammeItem] = []
+            var programmes: [Programme] = []
             if let source = try await store.guideChannel(publicID: id, scope: .everything)?.source {
-                programmes = try await store.programmes(source, from: Int64(Date().timeIntervalSince1970), limit: 10).map {
-                    Detail.ProgrammeItem(start: $0.start, stop: $0.stop, title: $0.title, description: $0.description)
-                }
+                programmes = try await store.programmes(source, from: Int64(Date().timeIntervalSince1970), limit: 10)
             }
             return try AdminJSON.response(Detail(channel: .init(channel: channel, relations: relations), programmes: programmes))
         }

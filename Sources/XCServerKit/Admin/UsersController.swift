@@ -37,13 +37,8 @@ struct UsersController: Sendable {
         var load: Int
 
         enum CodingKeys: String, CodingKey {
-            case id, username, password, enabled, active, load, variants, qualities, languages
-            case maxQuality = "max_quality"
-            case hideAdult = "hide_adult"
-            case maxConnections = "max_connections"
-            case expiresAt = "expires_at"
-            case createdAt = "created_at"
-            case allowedCategories = "allowed_categories"
+            case id, username, password, enabled, active, load, variants, qualities, languages, maxQuality, hideAdult
+            case maxConnections, expiresAt, createdAt, allowedCategories
         }
 
         func encode(to encoder: any Encoder) throws {

@@ -35,7 +35,7 @@ struct MetricsController: Sendable {
             }
             services.metrics.setAccounts(accounts)
             services.metrics.setLiveViewers(services.live.channels.values.reduce(into: [:]) { viewers, state in
-                viewers[String(state.publicID), default: 0] += state.viewers.count
+                viewers[String(state.id), default: 0] += state.viewers.count
             })
             return Response(
                 status: .ok,
