@@ -31,7 +31,7 @@ import XCModels
 /// Input is validated before anything is written: 400 naming the field (`url` must be http(s) with a
 /// host, `max_connections` ≥ 1, `name` and `username` not empty, unknown fields refused), 409 on a
 /// name another account has.
-struct AccountsController: Sendable {
+struct AccountsController: RouteGroup {
     let services: AppServices
     static let testTimeout: Duration = .seconds(15)
 
@@ -138,7 +138,7 @@ struct AccountsController: Sendable {
         @Nullable var activeCons: Int?
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("accounts") { _, _ in
             try AdminJSON.response(Many(accounts: try await answers(for: try await services.store.accounts())))
         }

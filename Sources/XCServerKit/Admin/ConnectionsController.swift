@@ -4,7 +4,7 @@ import XCModels
 
 /// `GET /api/connections`: every live slot (with the title it plays: public id and provider name) and
 /// every account's load against its `max_connections`.
-struct ConnectionsController: Sendable {
+struct ConnectionsController: RouteGroup {
     let services: AppServices
 
     struct Answer: Encodable {
@@ -44,7 +44,7 @@ struct ConnectionsController: Sendable {
         var liveChannels: [LiveHub.ChannelState]
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("connections") { _, _ in try AdminJSON.response(try await answer()) }
     }
 

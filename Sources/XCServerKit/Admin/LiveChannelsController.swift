@@ -15,7 +15,7 @@ import XCModels
 /// "tv_archive_duration", "account": {"id", "name", "priority", "enabled"}, "relations": N}`; a `Relation`
 /// `{"id", "account", "stream_id", "num", "name", "epg_channel_id", "tv_archive", "tv_archive_duration",
 /// "category_ids", "stale", "served"}`.
-struct LiveChannelsController: Sendable {
+struct LiveChannelsController: RouteGroup {
     let services: AppServices
 
     struct Detail: Encodable {
@@ -42,7 +42,7 @@ struct LiveChannelsController: Sendable {
         init?(intValue: Int) { nil }
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("live/channels") { request, _ in
             try AdminJSON.response(try await services.store.adminChannels(
                 categoryID: try AdminInput.intQuery(request, "category").map(Int64.init), text: AdminInput.query(request, "q"),

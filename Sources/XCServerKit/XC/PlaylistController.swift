@@ -5,10 +5,10 @@ import XCModels
 
 /// `get.php` (an m3u_plus playlist of every channel, movie and episode) and `xmltv.php` (the guide of
 /// the channels the login may see; valid and empty when no guide is held).
-struct PlaylistController: Sendable {
+struct PlaylistController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("get.php") { request, context in try await playlist(request, context) }
         router.post("get.php") { request, context in try await playlist(request, context) }
         router.get("xmltv.php") { request, context in try await guide(request, context) }
