@@ -49,8 +49,7 @@ struct SocketBench {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         func url(_ n: Int) -> String { "http://127.0.0.1:\(port)/movie/u/p/\(ids[n]).mkv" }
 
-        var failure: (any Error)?
-        do {
+        try await StreamBench.running(server, client, provider) {
             try await StreamBench.waitForHealth(client: client, port: port)
             print("sockets: TiviMate pattern (probe without Range read 64 KiB, index bytes=size-200000-, playback bytes=size/4-, at once), \(runs) viewings per arm, interleaved, one title per viewing")
             var ttfb: [SocketLimit: [Double]] = [:]
@@ -83,13 +82,7 @@ struct SocketBench {
             let after = Bench.status(pid: server.processIdentifier, field: "VmRSS")
             let sockets = provider.stats(for: "sock").openSockets
             print("S2. \(viewings) strict viewings lingering after probing head (256 KiB) and index (200 KB): provider sees \(sockets) open sockets; serve RSS \(StreamBench.megabytes(before)) -> \(StreamBench.megabytes(after)) (+\(StreamBench.megabytes(after - before))); probe cache bound \(viewings) x 512 KiB = \(viewings / 2) MiB")
-        } catch {
-            failure = error
         }
-        await StreamBench.stop(server)
-        try? await client.shutdown()
-        await provider.stop()
-        if let failure { throw failure }
     }
 
     /// One viewing's three concurrent requests; returns the playback request's time to first byte in ms.

@@ -102,20 +102,13 @@ struct StreamBench {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let env = Environment(provider: provider, server: server, port: port, client: client, publicIDs: publicIDs, userIDs: userIDs)
 
-        var failure: (any Error)?
-        do {
+        try await Self.running(server, client, provider) {
             try await Self.waitForHealth(client: client, port: port)
             try await throughput(env)
             try await pinnedThroughput(env, dbPath: dbPath)
             try await timeToFirstByte(env)
             try await concurrentStreams(env)
-        } catch {
-            failure = error
         }
-        await Self.stop(server)
-        try? await client.shutdown()
-        await provider.stop()
-        if let failure { throw failure }
         slotDecisions()
     }
 
@@ -389,6 +382,21 @@ struct StreamBench {
     static func megabytes(_ kilobytes: Int) -> String { String(format: "%.1f MB", Double(kilobytes) / 1024) }
 
     /// SIGTERM, then SIGKILL if the child has not exited 5 s later (a wedged server must not hang the bench).
+    /// Runs `body`, then stops the serve child, the client and the provider whether it threw or not, and
+    /// rethrows what it threw.
+    static func running(_ server: Process, _ client: HTTPClient, _ provider: FixtureProvider, _ body: () async throws -> Void) async throws {
+        var failure: (any Error)?
+        do {
+            try await body()
+        } catch {
+            failure = error
+        }
+        await stop(server)
+        try? await client.shutdown()
+        await provider.stop()
+        if let failure { throw failure }
+    }
+
     static func stop(_ server: Process) async {
         server.terminate()
         for _ in 0..<100 where server.isRunning { try? await Task.sleep(for: .milliseconds(50)) }

@@ -13,16 +13,6 @@ public struct FixtureStreamRequest: Sendable, Equatable {
     public var viaLoadBalancer: Bool
     /// The START a catch-up request asked for (`kind` `timeshift`), as sent.
     public var timeshiftStart: String?
-
-    public init(method: String, kind: String, streamID: Int?, range: String?, userAgent: String?, status: Int, viaLoadBalancer: Bool) {
-        self.method = method
-        self.kind = kind
-        self.streamID = streamID
-        self.range = range
-        self.userAgent = userAgent
-        self.status = status
-        self.viaLoadBalancer = viaLoadBalancer
-    }
 }
 
 /// One `player_api.php` request.

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// An upstream XC provider subscription that xcserver reads catalogs from and proxies streams through.
-public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct Account: IdentifiedRecord, Sendable, Equatable {
     public static let databaseTableName = "account"
 
     public var id: Int64?
@@ -26,16 +26,6 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
     /// accounts (docs/slots.md, "Capacity groups"). Nil: the account alone. Never empty (see `normalizedGroup`).
     public var capacityGroup: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, username, password, priority, enabled
-        case baseURL = "base_url"
-        case maxConnections = "max_connections"
-        case userAgent = "user_agent"
-        case createdAt = "created_at"
-        case socketLimit = "socket_limit"
-        case capacityGroup = "capacity_group"
-    }
-
     public init(
         id: Int64? = nil, name: String, baseURL: String, username: String, password: String,
         maxConnections: Int = 1, priority: Int = 0, enabled: Bool = true, userAgent: String? = nil,
@@ -54,10 +44,6 @@ public struct Account: Codable, Sendable, Equatable, FetchableRecord, MutablePer
         self.enabled = enabled
         self.userAgent = userAgent
         self.createdAt = createdAt
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
     }
 
     /// Users paste panel URLs in many forms (`http://h:8080/`, `http://h:8080/player_api.php`); keep the

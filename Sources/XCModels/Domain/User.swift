@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A household member's login, typed into TiviMate or iPlayTV as the Xtream account.
-public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct User: IdentifiedRecord, Sendable, Equatable {
     public static let databaseTableName = "user"
 
     public var id: Int64?
@@ -22,15 +22,6 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
     public var maxQuality: String?
     /// Leaves out live channels (and categories) the provider marks `is_adult`, for a child's login.
     public var hideAdult: Bool = false
-
-    enum CodingKeys: String, CodingKey {
-        case id, username, password, enabled, variants, qualities, languages
-        case maxConnections = "max_connections"
-        case expiresAt = "expires_at"
-        case createdAt = "created_at"
-        case maxQuality = "max_quality"
-        case hideAdult = "hide_adult"
-    }
 
     /// The login's variant view, read from its columns.
     public var variantView: VariantView {
@@ -57,10 +48,6 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
         self.enabled = enabled
         self.expiresAt = expiresAt
         self.createdAt = createdAt
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
     }
 
     public func isActive(now: Int64 = Int64(Date().timeIntervalSince1970)) -> Bool {

@@ -93,24 +93,13 @@ enum Migrations {
         CREATE INDEX account_category_by_category ON account_category(category_id);
 
         CREATE TABLE movie (
-            id INTEGER PRIMARY KEY,
-            public_id INTEGER NOT NULL UNIQUE,
-            tmdb TEXT,
-            imdb TEXT,
-            name_key TEXT NOT NULL,
-            year INTEGER,
-            preferred_relation_id INTEGER,
-            category_ids TEXT NOT NULL DEFAULT '[]',
+        \(SchemaText.titleColumns),
             detail TEXT,
             detail_fetched_at INTEGER
         );
-        CREATE INDEX movie_by_tmdb ON movie(tmdb) WHERE tmdb IS NOT NULL;
-        CREATE INDEX movie_by_imdb ON movie(imdb) WHERE imdb IS NOT NULL;
-        CREATE INDEX movie_by_name ON movie(name_key, year);
+        \(SchemaText.titleIndexes("movie"))
         CREATE TABLE movie_relation (
-            id INTEGER PRIMARY KEY,
-            movie_id INTEGER NOT NULL REFERENCES movie(id) ON DELETE CASCADE,
-            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+        \(SchemaText.relationHead("movie"))
             stream_id INTEGER NOT NULL,
             container_extension TEXT NOT NULL,
             category_id INTEGER,
@@ -123,33 +112,17 @@ enum Migrations {
             is_adult TEXT NOT NULL,
             tmdb TEXT NOT NULL,
             trailer TEXT NOT NULL,
-            extra TEXT NOT NULL,
-            content_hash INTEGER NOT NULL,
-            first_seen INTEGER NOT NULL,
-            last_seen INTEGER NOT NULL,
-            stale BOOLEAN NOT NULL DEFAULT 0,
-            stale_since INTEGER,
+        \(SchemaText.tracking)
             UNIQUE (account_id, stream_id)
         );
         CREATE INDEX movie_relation_by_movie ON movie_relation(movie_id);
 
         CREATE TABLE series (
-            id INTEGER PRIMARY KEY,
-            public_id INTEGER NOT NULL UNIQUE,
-            tmdb TEXT,
-            imdb TEXT,
-            name_key TEXT NOT NULL,
-            year INTEGER,
-            preferred_relation_id INTEGER,
-            category_ids TEXT NOT NULL DEFAULT '[]'
+        \(SchemaText.titleColumns)
         );
-        CREATE INDEX series_by_tmdb ON series(tmdb) WHERE tmdb IS NOT NULL;
-        CREATE INDEX series_by_imdb ON series(imdb) WHERE imdb IS NOT NULL;
-        CREATE INDEX series_by_name ON series(name_key, year);
+        \(SchemaText.titleIndexes("series"))
         CREATE TABLE series_relation (
-            id INTEGER PRIMARY KEY,
-            series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
-            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+        \(SchemaText.relationHead("series"))
             provider_series_id INTEGER NOT NULL,
             category_id INTEGER,
             category_ids TEXT NOT NULL DEFAULT '[]',
@@ -167,12 +140,7 @@ enum Migrations {
             youtube_trailer TEXT NOT NULL,
             tmdb TEXT NOT NULL,
             episode_run_time TEXT NOT NULL,
-            extra TEXT NOT NULL,
-            content_hash INTEGER NOT NULL,
-            first_seen INTEGER NOT NULL,
-            last_seen INTEGER NOT NULL,
-            stale BOOLEAN NOT NULL DEFAULT 0,
-            stale_since INTEGER,
+        \(SchemaText.tracking)
             seasons TEXT NOT NULL DEFAULT '[]',
             info_last_modified TEXT,
             info_fetched_at INTEGER,
@@ -190,9 +158,7 @@ enum Migrations {
             UNIQUE (series_id, season, episode_num)
         );
         CREATE TABLE episode_relation (
-            id INTEGER PRIMARY KEY,
-            episode_id INTEGER NOT NULL REFERENCES episode(id) ON DELETE CASCADE,
-            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+        \(SchemaText.relationHead("episode"))
             series_relation_id INTEGER NOT NULL REFERENCES series_relation(id) ON DELETE CASCADE,
             stream_id INTEGER NOT NULL,
             container_extension TEXT NOT NULL,
@@ -201,12 +167,7 @@ enum Migrations {
             custom_sid TEXT NOT NULL,
             direct_source TEXT NOT NULL,
             info TEXT NOT NULL DEFAULT '{}',
-            extra TEXT NOT NULL,
-            content_hash INTEGER NOT NULL,
-            first_seen INTEGER NOT NULL,
-            last_seen INTEGER NOT NULL,
-            stale BOOLEAN NOT NULL DEFAULT 0,
-            stale_since INTEGER,
+        \(SchemaText.tracking)
             UNIQUE (account_id, stream_id)
         );
         CREATE INDEX episode_relation_by_episode ON episode_relation(episode_id);

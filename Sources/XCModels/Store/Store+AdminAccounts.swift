@@ -1,7 +1,7 @@
 import GRDB
 
 /// What one account contributes to the catalog, for the admin API's account answers.
-public struct AccountCatalogCounts: Sendable, Equatable {
+public struct AccountCatalogCounts: Sendable, Equatable, Encodable {
     /// Live (not stale) relations per kind.
     public var movies = 0
     public var series = 0

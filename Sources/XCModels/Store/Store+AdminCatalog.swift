@@ -93,14 +93,8 @@ public struct AdminRelation: Sendable, Encodable, Equatable {
     public var served: Bool
 
     enum CodingKeys: String, CodingKey {
-        case id, account, name, stale, served
-        case streamID = "stream_id"
-        case seriesID = "series_id"
-        case containerExtension = "container_extension"
-        case categoryIDs = "category_ids"
-        case firstSeen = "first_seen"
-        case lastSeen = "last_seen"
-        case staleSince = "stale_since"
+        case id, account, name, stale, served, streamID, seriesID, containerExtension, categoryIDs, firstSeen, lastSeen
+        case staleSince
     }
 
     public func encode(to encoder: any Encoder) throws {

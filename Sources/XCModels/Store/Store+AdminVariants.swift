@@ -16,25 +16,6 @@ public struct AdminVariant: Sendable, Encodable, Equatable {
     public var relations: [AdminRelation]
 }
 
-/// An entry row of the variants query, read by column name.
-private struct VariantRow: FetchableRecord {
-    var id: Int64
-    var publicID: Int64
-    var key: String
-    var quality: String
-    var language: String
-    var served: Bool
-
-    init(row: Row) throws {
-        id = row["id"]
-        publicID = row["public_id"]
-        key = row["variant_key"]
-        quality = row["quality"]
-        language = row["language"]
-        served = row["served"]
-    }
-}
-
 extension Store {
     /// Every relation of one movie or series entry, in admission order.
     static func entryRelations(_ kind: CatalogKind, entryID: Int64, db: Database) throws -> [AdminRelation] {
@@ -55,15 +36,16 @@ extension Store {
     /// Every entry of the title that entry `entryID` belongs to, by row id (the oldest entry first).
     static func variants(_ kind: CatalogKind, entryID: Int64, db: Database) throws -> [AdminVariant] {
         let table = kind == .series ? "series" : "movie"
-        return try VariantRow.fetchAll(db, sql: """
+        return try Row.fetchAll(db, sql: """
             SELECT t.id AS id, t.public_id AS public_id, t.variant_key AS variant_key, t.quality AS quality,
                    t.language AS language, t.preferred_relation_id IS NOT NULL AS served
             FROM \(table) t WHERE t.title_id = (SELECT title_id FROM \(table) WHERE id = ?) ORDER BY t.id
             """, arguments: [entryID]).map { row in
-            let relations = try entryRelations(kind, entryID: row.id, db: db)
+            let relations = try entryRelations(kind, entryID: row["id"], db: db)
+            let language: String = row["language"]
             return AdminVariant(
-                id: row.publicID, key: row.key, quality: row.quality, language: row.language.isEmpty ? nil : row.language,
-                name: (relations.first(where: \.served) ?? relations.first)?.name ?? "", served: row.served, relations: relations)
+                id: row["public_id"], key: row["variant_key"], quality: row["quality"], language: language.isEmpty ? nil : language,
+                name: (relations.first(where: \.served) ?? relations.first)?.name ?? "", served: row["served"], relations: relations)
         }
     }
 }

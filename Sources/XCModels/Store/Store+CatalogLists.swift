@@ -1,14 +1,9 @@
 import GRDB
 
 /// A category clients can see titles in (`get_vod_categories`, `get_series_categories`).
-public struct CategoryListRow: FetchableRecord, Sendable {
+public struct CategoryListRow: ColumnRecord, Sendable {
     public var id: Int64
     public var name: String
-
-    public init(row: Row) throws {
-        id = row["id"]
-        name = row["name"]
-    }
 }
 
 /// A served movie as `get_vod_streams` lists it: the title and its preferred relation.

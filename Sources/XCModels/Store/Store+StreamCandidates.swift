@@ -6,7 +6,7 @@ public enum PlayableKind: Sendable {
 }
 
 /// One live provider copy of a served title, with its account and what it takes to open it upstream.
-public struct StreamCandidateRow: FetchableRecord, Sendable {
+public struct StreamCandidateRow: ColumnRecord, Sendable {
     /// The title's row id (movie or episode).
     public var contentID: Int64
     public var relationID: Int64
@@ -30,27 +30,6 @@ public struct StreamCandidateRow: FetchableRecord, Sendable {
     public var entryPublicID: Int64
     public var variantKey: String
     public var socketLimit: SocketLimit
-
-    public init(row: Row) throws {
-        contentID = row["content_id"]
-        relationID = row["relation_id"]
-        streamID = row["stream_id"]
-        containerExtension = row["container_extension"]
-        accountID = row["account_id"]
-        accountName = row["account_name"]
-        priority = row["priority"]
-        maxConnections = row["max_connections"]
-        capacityGroup = row["capacity_group"]
-        enabled = row["enabled"]
-        baseURL = row["base_url"]
-        username = row["username"]
-        password = row["password"]
-        userAgent = row["user_agent"]
-        variantRank = row["variant_rank"]
-        entryPublicID = row["entry_public_id"]
-        variantKey = row["variant_key"]
-        socketLimit = row["socket_limit"] ?? .default
-    }
 
     /// The account columns of every candidate query, for an `account` aliased `a`: what the slot core
     /// needs (with the capacity group's limit as `max_connections`) and what opening the stream upstream needs.

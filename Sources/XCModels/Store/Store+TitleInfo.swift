@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A served movie with its preferred relation, as `get_vod_info` answers it.
-public struct VodInfoRow: FetchableRecord, Sendable {
+public struct VodInfoRow: ColumnRecord, Sendable {
     /// The movie's row id.
     public var id: Int64
     public var publicID: Int64
@@ -27,27 +27,6 @@ public struct VodInfoRow: FetchableRecord, Sendable {
     /// The list item's other fields, a JSON object.
     public var extra: String
     public var year: Int64?
-
-    public init(row: Row) throws {
-        id = row["id"]
-        publicID = row["public_id"]
-        titleTMDB = row["title_tmdb"]
-        detail = row["detail"]
-        accountID = row["account_id"]
-        streamID = row["stream_id"]
-        name = row["name"]
-        streamIcon = row["stream_icon"]
-        rating = row["rating"]
-        added = row["added"]
-        firstSeen = row["first_seen"]
-        categoryID = row["category_id"]
-        categoryIDs = row["category_ids"]
-        containerExtension = row["container_extension"]
-        tmdb = row["tmdb"]
-        trailer = row["trailer"]
-        extra = row["extra"]
-        year = row["year"]
-    }
 }
 
 /// A served series, and whether any of its live relations still lacks fetched episodes.
@@ -65,7 +44,7 @@ public struct SeriesInfoRow: Sendable {
 }
 
 /// A served episode of a series, as `get_series_info` lists it.
-public struct EpisodeInfoRow: FetchableRecord, Sendable {
+public struct EpisodeInfoRow: ColumnRecord, Sendable {
     public var publicID: Int64
     public var season: Int
     public var episodeNum: Int
@@ -77,19 +56,6 @@ public struct EpisodeInfoRow: FetchableRecord, Sendable {
     public var directSource: String
     /// The provider's episode `info`, a JSON object.
     public var info: String
-
-    public init(row: Row) throws {
-        publicID = row["public_id"]
-        season = row["season"]
-        episodeNum = row["episode_num"]
-        containerExtension = row["container_extension"]
-        title = row["title"]
-        added = row["added"]
-        firstSeen = row["first_seen"]
-        customSID = row["custom_sid"]
-        directSource = row["direct_source"]
-        info = row["info"]
-    }
 }
 
 extension Store {

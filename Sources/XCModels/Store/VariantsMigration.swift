@@ -42,20 +42,12 @@ enum VariantsMigration {
     }
 
     /// One relation as the split reads it, by column name.
-    struct RelationRow: FetchableRecord {
+    struct RelationRow: ColumnRecord {
         var id: Int64
         var titleID: Int64
         var accountID: Int64
         var providerID: Int
         var name: String
-
-        init(row: Row) throws {
-            id = row["id"]
-            titleID = row["title_id"]
-            accountID = row["account_id"]
-            providerID = row["provider_id"]
-            name = row["name"]
-        }
     }
 
     /// Splits the rows of one kind; returns how many new entries were made.

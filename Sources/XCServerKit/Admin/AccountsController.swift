@@ -31,28 +31,18 @@ import XCModels
 /// Input is validated before anything is written: 400 naming the field (`url` must be http(s) with a
 /// host, `max_connections` ≥ 1, `name` and `username` not empty, unknown fields refused), 409 on a
 /// name another account has.
-struct AccountsController: Sendable {
+struct AccountsController: RouteGroup {
     let services: AppServices
     static let testTimeout: Duration = .seconds(15)
 
     struct AccountAnswer: Encodable {
-        struct Catalog: Encodable {
-            var movies: Int
-            var series: Int
-            var episodes: Int
-            var stale: Int
-        }
-
         var account: Account
         var load: Int
-        var catalog: Catalog
+        var catalog: AccountCatalogCounts
 
         enum CodingKeys: String, CodingKey {
-            case id, name, url, username, password, priority, enabled, load, catalog, group
-            case maxConnections = "max_connections"
-            case userAgent = "user_agent"
-            case createdAt = "created_at"
-            case socketLimit = "socket_limit"
+            case id, name, url, username, password, priority, enabled, load, catalog, group, maxConnections, userAgent
+            case createdAt, socketLimit
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -148,7 +138,7 @@ struct AccountsController: Sendable {
         @Nullable var activeCons: Int?
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("accounts") { _, _ in
             try AdminJSON.response(Many(accounts: try await answers(for: try await services.store.accounts())))
         }
@@ -177,10 +167,8 @@ struct AccountsController: Sendable {
         let counts = try await services.store.accountCatalogCounts()
         let snapshot = await services.slots.snapshot()
         return accounts.map { account in
-            let count = counts[account.id!] ?? AccountCatalogCounts()
-            return AccountAnswer(
-                account: account, load: snapshot.account(account.id!)?.load ?? 0,
-                catalog: .init(movies: count.movies, series: count.series, episodes: count.episodes, stale: count.stale))
+            AccountAnswer(
+                account: account, load: snapshot.account(account.id!)?.load ?? 0, catalog: counts[account.id!] ?? AccountCatalogCounts())
         }
     }
 

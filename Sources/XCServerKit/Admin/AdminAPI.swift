@@ -5,14 +5,11 @@ import Hummingbird
 enum AdminAPI {
     static func register(on router: Router<XCRequestContext>, services: AppServices) {
         let api = router.group("api").add(middleware: AdminAuthMiddleware(token: services.config.adminToken, sessions: services.sessions))
-        ConnectionsController(services: services).register(on: api)
-        SyncController(services: services).register(on: api)
-        AccountsController(services: services).register(on: api)
-        UsersController(services: services).register(on: api)
-        CategoriesController(services: services).register(on: api)
-        CatalogController(services: services).register(on: api)
-        EventsController(services: services).register(on: api)
-        LiveChannelsController(services: services).register(on: api)
+        let groups: [any RouteGroup.Type] = [
+            ConnectionsController.self, SyncController.self, AccountsController.self, UsersController.self, CategoriesController.self,
+            CatalogController.self, EventsController.self, LiveChannelsController.self,
+        ]
+        for group in groups { group.init(services: services).register(on: api) }
         // Behind the token like every /api route: the document is the API's, not a public page.
         api.get("openapi.json") { _, _ in
             Response.json(openAPIDocument, status: .ok)

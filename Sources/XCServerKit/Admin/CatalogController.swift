@@ -33,7 +33,7 @@ import XCModels
 /// `"category_ids"` (movies, series), `"first_seen", "last_seen", "stale", "stale_since", "served"}`.
 /// A `Candidate` is `{"account_id", "account_name", "priority", "enabled", "load", "max_connections",
 /// "backoff_seconds", "has_room"}`.
-struct CatalogController: Sendable {
+struct CatalogController: RouteGroup {
     let services: AppServices
     static let perPageRange = 1...500
     static let defaultPerPage = 50
@@ -70,7 +70,7 @@ struct CatalogController: Sendable {
         @Nullable var variant: VariantRef?
         var candidates: [Candidate]    }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("vod/movies") { request, _ in try await page(.movie, request) }
         api.get("vod/series") { request, _ in try await page(.series, request) }
         api.get("vod/movies/:id") { _, context in

@@ -16,7 +16,7 @@ import XCModels
 /// "provider_category_id", "enabled", "titles"}]}`: the top-level `titles` counts served titles in the
 /// category (what clients list), each account's `titles` the distinct titles it holds live (not stale)
 /// relations for there, served or not. `{account_id}` is the numeric id or the account's name.
-struct CategoriesController: Sendable {
+struct CategoriesController: RouteGroup {
     let services: AppServices
 
     struct One: Encodable { var category: AdminCategory }
@@ -33,7 +33,7 @@ struct CategoriesController: Sendable {
         }
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("categories") { request, _ in
             let kind: CatalogKind?
             switch AdminInput.query(request, "kind") {

@@ -4,7 +4,7 @@ import XCModels
 
 /// `GET /api/connections`: every live slot (with the title it plays: public id and provider name) and
 /// every account's load against its `max_connections`.
-struct ConnectionsController: Sendable {
+struct ConnectionsController: RouteGroup {
     let services: AppServices
 
     struct Answer: Encodable {
@@ -37,34 +37,14 @@ struct ConnectionsController: Sendable {
                 try c.encode(title, forKey: .title)
             }
         }
-        /// A watched live channel: its one upstream and every viewer reading from it.
-        struct LiveChannel: Encodable {
-            struct Viewer: Encodable {
-                var login: String
-                var address: String
-                var bytes: Int64
-                /// Bytes between this viewer's place and the newest byte received.
-                var behindBytes: Int64
-            }
-            var id: Int64
-            var relationID: Int64
-            var ringFill: Int
-            var reconnects: Int
-            var viewers: [Viewer]
-
-            enum CodingKeys: String, CodingKey {
-                case id, reconnects, viewers
-                case relationID = "relation_id"
-                case ringFill = "ring_fill_bytes"
-            }
-        }
         var slots: [SlotAnswer]
         var accounts: [AccountLoad]
         var users: [SlotSnapshot.User]
-        var liveChannels: [LiveChannel]
+        /// Every watched live channel: its one upstream and every viewer reading from it.
+        var liveChannels: [LiveHub.ChannelState]
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("connections") { _, _ in try AdminJSON.response(try await answer()) }
     }
 
@@ -84,12 +64,7 @@ struct ConnectionsController: Sendable {
             let title = slot.viewer.kind == .movie ? titles.movies[slot.relationID] : titles.episodes[slot.relationID]
             return Answer.SlotAnswer(slot: slot, title: title.map { .init(id: $0.publicID, name: $0.name) })
         }
-        let live = services.live.channels.values.sorted { ($0.publicID, $0.channel.relationID) < ($1.publicID, $1.channel.relationID) }
-            .map { state in
-                Answer.LiveChannel(
-                    id: state.publicID, relationID: state.channel.relationID, ringFill: state.ringFill, reconnects: state.reconnects,
-                    viewers: state.viewers.map { .init(login: $0.watcher.login, address: $0.watcher.address, bytes: $0.bytes, behindBytes: $0.behind) })
-            }
+        let live = services.live.channels.values.sorted { ($0.id, $0.relationID) < ($1.id, $1.relationID) }
         return Answer(slots: slots, accounts: accounts, users: snapshot.users, liveChannels: live)
     }
 }

@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// line keeps idle connections open. The stream ends after `seconds` (default 300, at most 3600;
 /// 0: the current state, then the end): browsers' `EventSource` reconnects by itself (`retry:`), so
 /// a phone that went to sleep never holds a stream forever, and `curl -N` gets a bounded answer.
-struct EventsController: Sendable {
+struct EventsController: RouteGroup {
     let services: AppServices
     static let defaultSeconds = 300
     static let secondsRange = 0...3600
@@ -21,7 +21,7 @@ struct EventsController: Sendable {
     static let coalesce: Duration = .milliseconds(250)
     static let refresh: Duration = .seconds(5)
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("events") { request, _ in
             let seconds = try AdminInput.intQuery(request, "seconds", in: Self.secondsRange) ?? Self.defaultSeconds
             return events(for: .seconds(seconds))

@@ -15,7 +15,7 @@ import XCModels
 /// "tv_archive_duration", "account": {"id", "name", "priority", "enabled"}, "relations": N}`; a `Relation`
 /// `{"id", "account", "stream_id", "num", "name", "epg_channel_id", "tv_archive", "tv_archive_duration",
 /// "category_ids", "stale", "served"}`.
-struct LiveChannelsController: Sendable {
+struct LiveChannelsController: RouteGroup {
     let services: AppServices
 
     struct Detail: Encodable {
@@ -30,15 +30,9 @@ struct LiveChannelsController: Sendable {
             }
         }
 
-        struct ProgrammeItem: Encodable {
-            var start: Int64
-            var stop: Int64
-            var title: String
-            var description: String
-        }
-
         var channel: Channel
-        var programmes: [ProgrammeItem]
+        /// The next programmes of the channel's guide.
+        var programmes: [Programme]
     }
 
     struct Key: CodingKey {
@@ -48,7 +42,7 @@ struct LiveChannelsController: Sendable {
         init?(intValue: Int) { nil }
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("live/channels") { request, _ in
             try AdminJSON.response(try await services.store.adminChannels(
                 categoryID: try AdminInput.intQuery(request, "category").map(Int64.init), text: AdminInput.query(request, "q"),
@@ -61,11 +55,9 @@ struct LiveChannelsController: Sendable {
             guard let (channel, relations) = try await store.adminChannel(publicID: id) else {
                 throw APIError.notFound("no channel with id \(id)")
             }
-            var programmes: [Detail.ProgrammeItem] = []
+            var programmes: [Programme] = []
             if let source = try await store.guideChannel(publicID: id, scope: .everything)?.source {
-                programmes = try await store.programmes(source, from: Int64(Date().timeIntervalSince1970), limit: 10).map {
-                    Detail.ProgrammeItem(start: $0.start, stop: $0.stop, title: $0.title, description: $0.description)
-                }
+                programmes = try await store.programmes(source, from: Int64(Date().timeIntervalSince1970), limit: 10)
             }
             return try AdminJSON.response(Detail(channel: .init(channel: channel, relations: relations), programmes: programmes))
         }

@@ -11,7 +11,7 @@ import XCModels
 /// - `GET /api/sync/jobs` → `{"jobs": [...]}` newest first; `GET /api/sync/jobs/{id}` → `{"job": {...}}`.
 /// - `POST /api/sync/jobs/{id}/cancel` → 202 `{"job": {...}}`; 409 when the job already ended.
 /// - `POST /api/vod/prune` `{"stale_for_seconds": N?}` → `{"deleted": N}`; 409 while a sync runs.
-struct SyncController: Sendable {
+struct SyncController: RouteGroup {
     let services: AppServices
 
     /// A misspelt key would otherwise turn "sync alpha" into "sync every account"; unknown keys are refused.
@@ -62,7 +62,7 @@ struct SyncController: Sendable {
         var deleted: Int
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.post("sync") { request, context in try await start(request, context) }
         api.get("sync/jobs") { _, _ in try AdminJSON.response(JobsAnswer(jobs: services.jobs.jobs())) }
         api.get("sync/jobs/:id") { _, context in

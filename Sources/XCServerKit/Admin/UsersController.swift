@@ -28,7 +28,7 @@ import XCModels
 /// Validation before anything is written: 400 naming the field (`username`/`password` not empty,
 /// `max_connections` ≥ 1, `expires_at` ≥ 0, unknown `allowed_categories` ids, unknown fields), 409 on a
 /// username another user has.
-struct UsersController: Sendable {
+struct UsersController: RouteGroup {
     let services: AppServices
 
     struct UserAnswer: Encodable {
@@ -37,13 +37,8 @@ struct UsersController: Sendable {
         var load: Int
 
         enum CodingKeys: String, CodingKey {
-            case id, username, password, enabled, active, load, variants, qualities, languages
-            case maxQuality = "max_quality"
-            case hideAdult = "hide_adult"
-            case maxConnections = "max_connections"
-            case expiresAt = "expires_at"
-            case createdAt = "created_at"
-            case allowedCategories = "allowed_categories"
+            case id, username, password, enabled, active, load, variants, qualities, languages, maxQuality, hideAdult
+            case maxConnections, expiresAt, createdAt, allowedCategories
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -157,7 +152,7 @@ struct UsersController: Sendable {
         }
     }
 
-    func register(on api: RouterGroup<XCRequestContext>) {
+    func register(on api: some RouterMethods<XCRequestContext>) {
         api.get("users") { _, _ in
             try AdminJSON.response(Many(users: try await answers(for: try await services.store.users())))
         }

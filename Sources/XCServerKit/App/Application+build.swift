@@ -25,13 +25,11 @@ func buildRouter(services: AppServices) -> Router<XCRequestContext> {
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: AdminNotFoundMiddleware(token: services.config.adminToken, sessions: services.sessions))
     router.add(middleware: LiveShortPathMiddleware(live: LiveStreamController(services: services)))
-    MetricsController(services: services).register(on: router)
-    PlayerAPIController(services: services).register(on: router)
-    PlaylistController(services: services).register(on: router)
-    StreamController(services: services).register(on: router)
-    CatchUpController(services: services).register(on: router)
-    LiveStreamController(services: services).register(on: router)
-    HLSController(services: services).register(on: router)
+    let groups: [any RouteGroup.Type] = [
+        MetricsController.self, PlayerAPIController.self, PlaylistController.self, StreamController.self, CatchUpController.self,
+        LiveStreamController.self, HLSController.self,
+    ]
+    for group in groups { group.init(services: services).register(on: router) }
     AdminAPI.register(on: router, services: services)
     AdminPage.register(on: router, services: services)
     router.get("health") { _, _ in "ok\n" }

@@ -193,10 +193,7 @@ public struct SyncJob: Sendable {
 extension SyncJob: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, trigger, force, prune, phase, account, accounts, progress, counters, errors, pruned, seconds
-        case cancelRequested = "cancel_requested"
-        case createdAt = "created_at"
-        case startedAt = "started_at"
-        case endedAt = "ended_at"
+        case cancelRequested, createdAt, startedAt, endedAt
     }
 
     public func encode(to encoder: any Encoder) throws {

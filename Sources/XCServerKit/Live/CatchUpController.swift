@@ -8,10 +8,10 @@ import XCModels
 /// START is read in the server's zone and written upstream in the provider's (its `server_info.timezone`,
 /// kept at sync). A recording is bounded, so it is served like a film through `StreamController`: Range
 /// passes, the viewing is pinned to one relation, one slot per viewer. Leading non-TS bytes are skipped.
-struct CatchUpController: Sendable {
+struct CatchUpController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("timeshift/**") { request, context in try await timeshiftPath(request, context, head: false) }
         router.head("timeshift/**") { request, context in try await timeshiftPath(request, context, head: true) }
         router.get("streaming/timeshift.php") { request, context in try await timeshiftQuery(request, context, head: false) }

@@ -13,7 +13,7 @@ import XCModels
 /// The viewing is an HLS one (`ViewerKey` kind `.hls`): its slot shares the channel's HLS upstream with
 /// every other HLS viewer in the account's load, but not the TS one, which is another provider connection.
 /// It holds its `SlotLease` in `HLSViewings` until the player stops asking (docs/live-streaming.md, "HLS").
-struct HLSController: Sendable {
+struct HLSController: RouteGroup {
     let services: AppServices
 
     /// Largest playlist and segment passed on (a bigger answer is a provider fault: 502).
@@ -26,7 +26,7 @@ struct HLSController: Sendable {
     static let segmentTTLTargets = 3
     static let mpegURL = "application/vnd.apple.mpegurl"
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("hls/**") { request, context in await token(request, context, head: false) }
         router.head("hls/**") { request, context in await token(request, context, head: true) }
     }

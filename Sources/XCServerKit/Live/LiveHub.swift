@@ -158,19 +158,22 @@ final class LiveHub: Sendable {
         entry?.reader.cancel()
     }
 
-    /// One watched channel as `/api/connections` and `/metrics` show it.
-    struct ChannelState: Sendable {
-        struct Viewer: Sendable {
-            var watcher: Watcher
-            var bytes: Int64
-            var behind: Int64
-        }
-
-        var channel: Channel
-        var publicID: Int64
-        var viewers: [Viewer]
-        var ringFill: Int
+    /// One watched channel as `/api/connections` (in its snake_case keys) and `/metrics` show it.
+    struct ChannelState: Sendable, Encodable {
+        /// The channel's id as clients know it.
+        var id: Int64
+        var relationID: Int64
+        var ringFillBytes: Int
         var reconnects: Int
+        /// Every viewer reading from the channel's one upstream, and how far behind the newest byte.
+        var viewers: [Viewer]
+
+        struct Viewer: Sendable, Encodable {
+            var login: String
+            var address: String
+            var bytes: Int64
+            var behindBytes: Int64
+        }
     }
 
     /// Channels with an upstream now, with their viewers.
@@ -179,10 +182,11 @@ final class LiveHub: Sendable {
             running.reduce(into: [:]) { states, item in
                 let snapshot = item.value.fanout.snapshot
                 let viewers = item.value.viewers.sorted { $0.key < $1.key }.map { id, watcher in
-                    ChannelState.Viewer(watcher: watcher, bytes: snapshot.viewers[id]?.read ?? 0, behind: snapshot.viewers[id]?.behind ?? 0)
+                    ChannelState.Viewer(login: watcher.login, address: watcher.address, bytes: snapshot.viewers[id]?.read ?? 0,
+                                        behindBytes: snapshot.viewers[id]?.behind ?? 0)
                 }
-                states[item.key] = ChannelState(channel: item.key, publicID: item.value.publicID, viewers: viewers, ringFill: snapshot.fill,
-                                                reconnects: item.value.reconnects)
+                states[item.key] = ChannelState(id: item.value.publicID, relationID: item.key.relationID, ringFillBytes: snapshot.fill,
+                                                reconnects: item.value.reconnects, viewers: viewers)
             }
         }
     }

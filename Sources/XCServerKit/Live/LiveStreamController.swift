@@ -11,10 +11,10 @@ import XCModels
 /// channel and relation whoever watches it, and each viewing against its own login. The bytes come from
 /// the channel's `LiveFanout` in the `LiveHub`: the first viewer's request starts the channel's reader,
 /// later ones join it at the newest entry point. `?utc=` on a live URL is catch-up (`CatchUpController`).
-struct LiveStreamController: Sendable {
+struct LiveStreamController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("live/**") { request, context in try await route(request, context, head: false) }
         router.head("live/**") { request, context in try await route(request, context, head: true) }
     }

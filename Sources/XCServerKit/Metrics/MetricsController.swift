@@ -24,10 +24,10 @@ struct MetricsMiddleware: RouterMiddleware {
 
 /// `GET /metrics`: the Prometheus text exposition. Not behind the admin token, as with most exporters
 /// (it holds account names and counts, never credentials); keep it off the internet with the rest.
-struct MetricsController: Sendable {
+struct MetricsController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("metrics") { _, _ in
             let snapshot = await services.slots.snapshot()
             let accounts = try await services.store.accounts().map { account in
@@ -35,7 +35,7 @@ struct MetricsController: Sendable {
             }
             services.metrics.setAccounts(accounts)
             services.metrics.setLiveViewers(services.live.channels.values.reduce(into: [:]) { viewers, state in
-                viewers[String(state.publicID), default: 0] += state.viewers.count
+                viewers[String(state.id), default: 0] += state.viewers.count
             })
             return Response(
                 status: .ok,

@@ -12,10 +12,10 @@ import XCModels
 /// the highest-priority account with room. Before a response head reaches the client, a failing
 /// account hands the viewing to the next one; after it, the viewing stays on its file and a dropped
 /// upstream is resumed with a Range request on the same copy.
-struct StreamController: Sendable {
+struct StreamController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         for prefix in ["movie", "series"] {
             router.get("\(prefix)/**") { request, context in try await handle(request, context, head: false) }
             router.head("\(prefix)/**") { request, context in try await handle(request, context, head: true) }

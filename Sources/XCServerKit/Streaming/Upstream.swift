@@ -72,12 +72,19 @@ struct Upstream: Sendable {
                 return .failed(.status(Int(response.status.code)))
             }
             return .opened(response, headViaGet: false)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            logger.info("[slots] \(target.candidate.accountName) timed out for \(Redaction.url(target.url, hiding: target))")
-            return .failed(.timeout)
         } catch {
-            logger.info("[slots] \(target.candidate.accountName) unreachable for \(Redaction.url(target.url, hiding: target)): \(Redaction.url(String(describing: error)))")
-            return .failed(.connectError)
+            return .failed(Self.failure(error, target, where: "for \(Redaction.url(target.url, hiding: target))", logger: logger))
         }
+    }
+
+    /// Why a request to `target` that threw moves admission on: a timeout, else the provider unreachable;
+    /// logged as one line naming the account and `place` (its URL, or "on the viewing's socket").
+    static func failure(_ error: any Error, _ target: StreamTarget, where place: String, logger: Logger) -> FailoverReason {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            logger.info("[slots] \(target.candidate.accountName) timed out \(place)")
+            return .timeout
+        }
+        logger.info("[slots] \(target.candidate.accountName) unreachable \(place): \(Redaction.url(String(describing: error)))")
+        return .connectError
     }
 }

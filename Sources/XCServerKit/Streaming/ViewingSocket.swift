@@ -119,12 +119,8 @@ final class ViewingSocket: Sendable {
                 s.cache.offer(body, at: contentRange.first, total: total)
             }
             return .bytes(body, first: contentRange.first, info)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            logger.info("[slots] \(target.candidate.accountName) timed out on the viewing's socket")
-            return .failed(.timeout)
         } catch {
-            logger.info("[slots] \(target.candidate.accountName) failed on the viewing's socket: \(Redaction.url(String(describing: error)))")
-            return .failed(.connectError)
+            return .failed(Upstream.failure(error, target, where: "on the viewing's socket", logger: logger))
         }
     }
 

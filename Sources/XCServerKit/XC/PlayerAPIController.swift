@@ -7,10 +7,10 @@ import XCModels
 ///
 /// Client mistakes never produce a 5xx: unknown actions answer `[]` (as panels do), unknown ids answer
 /// empty shapes, wrong credentials `{"user_info":{"auth":0}}` (the table in docs/xc-wire.md).
-struct PlayerAPIController: Sendable {
+struct PlayerAPIController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("player_api.php") { request, context in try await handle(request, context) }
         router.post("player_api.php") { request, context in try await handle(request, context) }
     }

@@ -5,10 +5,10 @@ import XCModels
 
 /// `get.php` (an m3u_plus playlist of every channel, movie and episode) and `xmltv.php` (the guide of
 /// the channels the login may see; valid and empty when no guide is held).
-struct PlaylistController: Sendable {
+struct PlaylistController: RouteGroup {
     let services: AppServices
 
-    func register(on router: Router<XCRequestContext>) {
+    func register(on router: some RouterMethods<XCRequestContext>) {
         router.get("get.php") { request, context in try await playlist(request, context) }
         router.post("get.php") { request, context in try await playlist(request, context) }
         router.get("xmltv.php") { request, context in try await guide(request, context) }
@@ -44,17 +44,14 @@ struct PlaylistController: Sendable {
                     text += Self.liveEntry(row, url: "\(base)/live/\(credentials)/\(row.publicID).\(liveExtension)")
                 }
             }
-            try await Self.emitPaged(emit: emit) { after in
-                try await store.playlistMoviePage(scope: scope, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
-                    text += Self.entry(name: row.name, logo: row.logo, group: row.group,
-                                       url: "\(base)/movie/\(credentials)/\(row.publicID).\(row.containerExtension)")
-                }
-            }
-            try await Self.emitPaged(emit: emit) { after in
-                try await store.playlistEpisodePage(scope: scope, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
-                    let name = "\(row.seriesName) S\(Self.twoDigits(row.season))E\(Self.twoDigits(row.episodeNum))"
-                    text += Self.entry(name: name, logo: row.logo, group: row.group,
-                                       url: "\(base)/series/\(credentials)/\(row.publicID).\(row.containerExtension)")
+            for (kind, path) in [(PlayableKind.movie, "movie"), (.episode, "series")] {
+                try await Self.emitPaged(emit: emit) { after in
+                    try await store.playlistPage(kind, scope: scope, after: after, limit: CatalogLists.batchSize, into: "") { text, row, _ in
+                        var name = row.name
+                        if let season = row.season, let number = row.episodeNum { name += " S\(Self.twoDigits(season))E\(Self.twoDigits(number))" }
+                        text += Self.entry(name: name, logo: row.logo, group: row.group,
+                                           url: "\(base)/\(path)/\(credentials)/\(row.publicID).\(row.containerExtension)")
+                    }
                 }
             }
         }

@@ -276,8 +276,8 @@ import XCModels
             // The stuck viewer's place fell out of the ring (it is moved forward when it next reads); the ring
             // itself stayed within its bound.
             let state = try #require(env.services.live.channels.values.first)
-            #expect(state.viewers.contains { $0.watcher.login == logins[0] && $0.behind > 512 << 10 }, "the stuck viewer is far behind")
-            #expect(state.ringFill <= (512 << 10) + (1 << 20), "the ring stays bounded: \(state.ringFill)")
+            #expect(state.viewers.contains { $0.login == logins[0] && $0.behindBytes > 512 << 10 }, "the stuck viewer is far behind")
+            #expect(state.ringFillBytes <= (512 << 10) + (1 << 20), "the ring stays bounded: \(state.ringFillBytes)")
             #expect(env.provider.live.mostOpen(3003) == 1)
         }
     }

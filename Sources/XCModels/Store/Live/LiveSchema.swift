@@ -21,9 +21,7 @@ enum LiveSchema {
         CREATE INDEX channel_by_key ON channel(merge_key, variant);
         CREATE INDEX channel_by_position ON channel(position);
         CREATE TABLE channel_relation (
-            id INTEGER PRIMARY KEY,
-            channel_id INTEGER NOT NULL REFERENCES channel(id) ON DELETE CASCADE,
-            account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+        \(SchemaText.relationHead("channel"))
             stream_id INTEGER NOT NULL,
             num INTEGER NOT NULL,
             name TEXT NOT NULL,
@@ -36,12 +34,7 @@ enum LiveSchema {
             tv_archive_duration INTEGER NOT NULL,
             category_id INTEGER,
             category_ids TEXT NOT NULL DEFAULT '[]',
-            extra TEXT NOT NULL,
-            content_hash INTEGER NOT NULL,
-            first_seen INTEGER NOT NULL,
-            last_seen INTEGER NOT NULL,
-            stale BOOLEAN NOT NULL DEFAULT 0,
-            stale_since INTEGER,
+        \(SchemaText.tracking)
             UNIQUE (account_id, stream_id)
         );
         CREATE INDEX channel_relation_by_channel ON channel_relation(channel_id);

@@ -1,7 +1,7 @@
 import GRDB
 
 /// One programme of a provider's guide, times in UTC seconds.
-public struct Programme: Sendable, Equatable {
+public struct Programme: Sendable, Equatable, Encodable {
     /// The guide's channel id, as ``ChannelIdentity/epgKey(_:)`` normalizes it.
     public var channel: String
     public var start: Int64
@@ -9,6 +9,10 @@ public struct Programme: Sendable, Equatable {
     public var title: String
     public var description: String
     public var lang: String
+
+    /// As the admin API's channel detail lists it (`GET /api/live/channels/{id}`): the guide channel and
+    /// language are the detail's own.
+    enum CodingKeys: CodingKey { case start, stop, title, description }
 
     public init(channel: String, start: Int64, stop: Int64, title: String, description: String, lang: String) {
         self.channel = channel
