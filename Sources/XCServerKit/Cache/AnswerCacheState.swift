@@ -31,13 +31,13 @@ struct AnswerKey: Hashable, Sendable {
 
 /// A rendered answer as it is sent: the JSON bytes and, once a client asked for it, their gzip form.
 struct CachedAnswer: Sendable {
-    var plain: ByteBuffer
-    var gzip: ByteBuffer?
+    var plain: AnswerBytes
+    var gzip: AnswerBytes?
     /// Work a hit must still do: the answer was rendered without something the provider has and we do
     /// not, yet (see `PlayerAPIController`).
     var followUp: FollowUp?
 
-    var cost: Int { plain.readableBytes + (gzip?.readableBytes ?? 0) }
+    var cost: Int { plain.count + (gzip?.count ?? 0) }
 }
 
 enum FollowUp: Sendable {

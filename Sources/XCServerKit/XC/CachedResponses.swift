@@ -23,7 +23,7 @@ struct CachedResponses: Sendable {
     func small(_ key: AnswerKey, render: () async throws -> [UInt8]) async throws -> Response {
         if let hit = hit(key) { return Self.plain(hit) }
         let bytes = try await render()
-        keep(key, CachedAnswer(plain: ByteBuffer(bytes: bytes)))
+        keep(key, CachedAnswer(plain: AnswerBytes(bytes)))
         return .json(bytes)
     }
 
@@ -42,11 +42,10 @@ struct CachedResponses: Sendable {
             hit.gzip = gzip
             keep(key, hit)
         }
-        return Response(status: .ok, headers: StreamedBody.headers(contentType: Self.json, gzip: true),
-                        body: ResponseBody(byteBuffer: hit.gzip!))
+        return Response(status: .ok, headers: StreamedBody.headers(contentType: Self.json, gzip: true), body: hit.gzip!.body)
     }
 
     static func plain(_ answer: CachedAnswer) -> Response {
-        Response(status: .ok, headers: [.contentType: json], body: ResponseBody(byteBuffer: answer.plain))
+        Response(status: .ok, headers: [.contentType: json], body: answer.plain.body)
     }
 }

@@ -90,7 +90,7 @@ struct PlayerAPIController: RouteGroup {
             services.details.request(movieID: missing.movieID, account: account, streamID: missing.streamID)
             followUp = .movieDetail(movieID: missing.movieID, account: account, streamID: missing.streamID)
         }
-        cached.keep(key, CachedAnswer(plain: ByteBuffer(bytes: found.bytes), followUp: followUp))
+        cached.keep(key, CachedAnswer(plain: AnswerBytes(found.bytes), followUp: followUp))
         return .json(found.bytes)
     }
 
@@ -118,7 +118,7 @@ struct PlayerAPIController: RouteGroup {
             series = try await SeriesInfoAnswer.lookup(publicID: id, store: services.store, scope: scope) ?? series
         }
         let bytes = try await SeriesInfoAnswer.answer(seriesID: series.seriesID, store: services.store) ?? SeriesInfoAnswer.unknown
-        cached.keep(key, CachedAnswer(plain: ByteBuffer(bytes: bytes), followUp: series.unfetched ? .episodes(seriesID: series.seriesID) : nil))
+        cached.keep(key, CachedAnswer(plain: AnswerBytes(bytes), followUp: series.unfetched ? .episodes(seriesID: series.seriesID) : nil))
         return .json(bytes)
     }
 }

@@ -10,7 +10,7 @@ struct StreamedBody: Sendable {
 
     /// Called once the whole body was written: its plain bytes and, when it was sent compressed, the
     /// gzip bytes sent (how the answer cache keeps a list it streamed).
-    typealias Keeper = @Sendable (_ plain: ByteBuffer, _ gzip: ByteBuffer?) -> Void
+    typealias Keeper = @Sendable (_ plain: AnswerBytes, _ gzip: AnswerBytes?) -> Void
 
     static let gzipAlgorithm = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .fastestCompression))
 
@@ -21,45 +21,50 @@ struct StreamedBody: Sendable {
         let gzip = acceptsGzip(request)
         let body = ResponseBody { writer in
             // What `keep` gets; nothing is collected when nobody keeps it.
-            var plain = ByteBuffer()
-            var sent = ByteBuffer()
+            var plain = AnswerBytes()
+            var sent = AnswerBytes()
             if gzip {
                 let compressor = gzipAlgorithm.compressor
                 try compressor.startStream()
                 defer { try? compressor.finishStream() }
                 try await producer { chunk in
                     var buffer = ByteBuffer(bytes: chunk)
-                    if keep != nil { plain.writeImmutableBuffer(buffer) }
+                    if keep != nil { plain.append(buffer) }
                     let compressed = try buffer.compressStream(with: compressor, flush: .sync)
-                    if keep != nil { sent.writeImmutableBuffer(compressed) }
+                    if keep != nil { sent.append(compressed.trimmed()) }
                     try await writer.write(compressed)
                 }
                 var empty = ByteBuffer()
                 let last = try empty.compressStream(with: compressor, flush: .finish)
-                if keep != nil { sent.writeImmutableBuffer(last) }
+                if keep != nil { sent.append(last.trimmed()) }
                 try await writer.write(last)
             } else {
                 try await producer { chunk in
                     let buffer = ByteBuffer(bytes: chunk)
-                    if keep != nil { plain.writeImmutableBuffer(buffer) }
+                    if keep != nil { plain.append(buffer) }
                     try await writer.write(buffer)
                 }
             }
             try await writer.finish(nil)
-            keep?(plain.trimmed(), gzip ? sent.trimmed() : nil)
+            keep?(plain, gzip ? sent : nil)
         }
         return Response(status: status, headers: headers(contentType: contentType, gzip: gzip), body: body)
     }
 
-    /// `buffer` compressed in one piece, as the streamed answer would have been.
-    static func gzipped(_ buffer: ByteBuffer) throws -> ByteBuffer {
-        var input = buffer
+    /// A kept answer compressed chunk by chunk, as the streamed answer would have been; each compressed
+    /// piece is kept at its own size (the compressor allocates room for the whole input).
+    static func gzipped(_ answer: AnswerBytes) throws -> AnswerBytes {
         let compressor = gzipAlgorithm.compressor
         try compressor.startStream()
         defer { try? compressor.finishStream() }
-        var output = ByteBufferAllocator().buffer(capacity: compressor.maxSize(from: input))
-        try compressor.streamDeflate(from: &input, to: &output, flush: .finish)
-        return output.trimmed()
+        var output = AnswerBytes()
+        for chunk in answer.chunks {
+            var input = chunk
+            output.append(try input.compressStream(with: compressor, flush: .sync).trimmed())
+        }
+        var empty = ByteBuffer()
+        output.append(try empty.compressStream(with: compressor, flush: .finish).trimmed())
+        return output
     }
 
     static func headers(contentType: String, gzip: Bool) -> HTTPFields {
@@ -81,8 +86,8 @@ struct StreamedBody: Sendable {
 }
 
 extension ByteBuffer {
-    /// The readable bytes in a buffer of their own size: a grown buffer holds up to twice its bytes,
-    /// and a kept answer should cost what it weighs.
+    /// The readable bytes in a buffer of their own size: a compressed piece sits in a buffer sized for
+    /// its whole input, and a kept answer should cost what it weighs.
     func trimmed() -> ByteBuffer {
         var exact = ByteBufferAllocator().buffer(capacity: readableBytes)
         exact.writeImmutableBuffer(self)

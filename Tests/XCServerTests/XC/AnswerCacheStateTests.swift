@@ -7,7 +7,7 @@ import Testing
 /// nothing kept surviving a change of the database.
 @Suite struct AnswerCacheStateTests {
     func answer(_ size: Int) -> CachedAnswer {
-        CachedAnswer(plain: ByteBuffer(repeating: 0x41, count: size))
+        CachedAnswer(plain: AnswerBytes(ByteBuffer(repeating: 0x41, count: size)))
     }
 
     @Test func theLeastRecentlyUsedEntryGoesFirstAndNothingExceedsTheBudget() {
@@ -37,7 +37,7 @@ import Testing
         let check5 = state.keep(view: 1, key, answer(10), at: first)
         #expect(check5)
         #expect(state.observe(7) == first, "same count, same generation")
-        let check6 = state.answer(view: 1, key, at: first)?.plain.readableBytes == 10
+        let check6 = state.answer(view: 1, key, at: first)?.plain.count == 10
         #expect(check6)
         let check7 = state.answer(view: 2, key, at: first) == nil
         #expect(check7, "another login's view is its own")
@@ -92,5 +92,21 @@ import Testing
         let later = state.observe(2)
         let check23 = state.login(Credentials(username: "y", password: "2"), at: later) == nil
         #expect(check23)
+    }
+
+    /// A kept list is its rendered chunks (no doubled buffer, no copy); its gzip form is made chunk by
+    /// chunk and must inflate to exactly those bytes in that order.
+    @Test func aKeptAnswerOfManyChunksCostsItsBytesAndCompressesToThem() throws {
+        let parts = (0..<5).map { i in (0..<(70_000 + i)).map { UInt8(truncatingIfNeeded: $0 &* (i + 3)) } }
+        var answer = AnswerBytes()
+        for part in parts { answer.append(ByteBuffer(bytes: part)) }
+        answer.append(ByteBuffer())
+        let sizes = answer.count == parts.map(\.count).reduce(0, +) && answer.chunks.count == 5
+        #expect(sizes, "empty chunks are not kept, and the count is the bytes")
+        let gzip = try StreamedBody.gzipped(answer)
+        let inflated = try gunzip(gzip.chunks.flatMap { Array($0.readableBytesView) })
+        let same = inflated == parts.flatMap { $0 }
+        #expect(same && gzip.count < answer.count)
+        #expect(CachedAnswer(plain: answer, gzip: gzip).cost == answer.count + gzip.count)
     }
 }
