@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import FixtureProvider
 import Foundation
+import NIOCore
 import XCModels
 
 struct LiveBenchOptions: ParsableArguments {
@@ -14,7 +15,8 @@ struct LiveBenchOptions: ParsableArguments {
 /// Live TV at household-panel scale: three accounts of `channels` channels each (distinct guide ids,
 /// so none merge and the login sees 3 × `channels`), the first with a guide of about `programmes`
 /// programmes (~300 B each, ~300 MB). Measures the list sync, the guide import (its time, the sync
-/// child's peak RSS), `get_live_streams` of every channel (first and repeated, plain and gzip), the
+/// child's peak RSS), `get_live_streams` of every channel (first and repeated, plain and gzip, first
+/// after an admin change), the
 /// whole `xmltv.php` (server RSS growth) and `get_short_epg` latency (p50/p99).
 struct LiveBench {
     let options: LiveBenchOptions
@@ -103,6 +105,7 @@ struct LiveBench {
             print(String(format: "get_live_streams%@, %d channels, %.1f MB on the wire: first %.0f ms, then median %.0f ms (max %.0f)",
                          gzip ? " gzip" : "", 3 * options.channels, Double(size) / 1e6, first * 1000, times[2] * 1000, times[4] * 1000))
         }
+        try await Self.renderAfterChange(base: base)
         let idle = Bench.status(pid: server.processIdentifier, field: "VmRSS")
         let guideStarted = ContinuousClock.now
         let guideSize = try await Self.fetch(base + "/xmltv.php?username=u&password=p")
@@ -119,6 +122,45 @@ struct LiveBench {
         epg.sort()
         print(String(format: "get_short_epg: p50 %.2f ms, p99 %.2f ms over %d requests", epg[epg.count / 2] * 1000,
                      epg[epg.count * 99 / 100] * 1000, epg.count))
+    }
+
+    /// The first answer after a change: the first live category switched off for one account (admin
+    /// PATCH) and on again, each followed by `get_live_streams`, which must then be rendered anew (its size
+    /// shows the change was seen: smaller without the category, as before with it).
+    static func renderAfterChange(base: String) async throws {
+        let listURL = base + "/player_api.php?username=u&password=p&action=get_live_streams"
+        let before = try await fetch(listURL)
+        let (response, body) = try await admin(base + "/api/categories?kind=live")
+        guard response == 200, let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let category = (json["categories"] as? [[String: Any]])?.first, let id = category["id"] as? Int,
+              let accountID = ((category["accounts"] as? [[String: Any]])?.first?["account_id"]) as? Int else {
+            throw UserFacingError("GET /api/categories?kind=live answered \(response) without a category and account")
+        }
+        for enabled in [false, true] {
+            let (status, _) = try await admin(base + "/api/categories/\(id)/accounts/\(accountID)", patch: #"{"enabled": \#(enabled)}"#)
+            guard status == 200 else { throw UserFacingError("PATCH /api/categories/\(id)/accounts/\(accountID) answered \(status)") }
+            let started = ContinuousClock.now
+            let size = try await fetch(listURL)
+            let seconds = started.duration(to: .now).inSeconds
+            guard enabled ? size == before : size < before else {
+                throw UserFacingError("get_live_streams after switching category \(id) \(enabled ? "on" : "off") is \(size) bytes (before: \(before)): the change was not seen")
+            }
+            print(String(format: "get_live_streams first after a change (category %@ for one account, admin PATCH): %.0f ms, %.1f MB",
+                         enabled ? "on" : "off", seconds * 1000, Double(size) / 1e6))
+        }
+    }
+
+    /// An admin API request: GET, or PATCH with a JSON `body`.
+    static func admin(_ url: String, patch body: String? = nil) async throws -> (UInt, Data) {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer bench")
+        if let body {
+            request.method = .PATCH
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await Bench.rawClient.execute(request, timeout: .seconds(60))
+        return (response.status.code, Data(buffer: try await response.body.collect(upTo: 16 << 20)))
     }
 
     static func fetch(_ url: String, gzip: Bool = false) async throws -> Int {

@@ -44,6 +44,11 @@ enum Migrations {
                 """)
             try Store.recomputeChannelArchive(db)
         }
+        migrator.registerMigration("v11 served channel") { db in
+            // What get_live_streams shows of a channel, kept on it (Store.recomputeServedChannels).
+            try db.execute(sql: ServedChannel.migration)
+            try Store.recomputeServedChannels(db)
+        }
         return migrator
     }
 

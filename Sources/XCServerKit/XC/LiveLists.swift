@@ -9,25 +9,20 @@ extension CatalogLists {
     }
 
     static func liveStreams(store: Store, categoryID: Int64?, scope: CatalogScope) -> StreamedBody.Producer {
-        paged { after, num, json in
-            try await store.liveListPage(scope: scope, category: categoryID, after: after, limit: batchSize, into: json) { json, row, n in
-                json.beginObject()
-                json.member("num", num + n)
-                json.member("name", row.name)
-                json.member("stream_type", "live")
-                json.member("stream_id", row.publicID)
-                json.member("stream_icon", row.streamIcon)
-                json.member("epg_channel_id", row.epgChannelID)
-                json.member("added", WireFields.integer(row.added, else: row.firstSeen))
-                json.member("is_adult", WireFields.integer(row.isAdult, else: 0))
-                json.member("category_id", WireFields.categoryID(row.categoryID))
-                json.member("category_ids", raw: row.categoryIDs)
-                json.member("custom_sid", "")
-                json.member("tv_archive", row.tvArchive)
-                json.member("direct_source", "")
-                json.member("tv_archive_duration", row.tvArchiveDuration)
-                json.endObject()
-            }
+        objects({ after, json, add in
+            try await store.liveListPage(scope: scope, category: categoryID, after: after, limit: batchSize, into: json, add)
+        }) { json, row in
+            json.member("name", row.name)
+            json.member("stream_type", "live")
+            json.member("stream_id", row.publicID)
+            json.member("stream_icon", row.streamIcon)
+            json.member("epg_channel_id", row.epgChannelID)
+            writeListingFields(&json, added: row.added, firstSeen: row.firstSeen, isAdult: row.isAdult, categoryID: row.categoryID,
+                               categoryIDs: row.categoryIDs)
+            json.member("custom_sid", "")
+            json.member("tv_archive", row.tvArchive)
+            json.member("direct_source", "")
+            json.member("tv_archive_duration", row.tvArchiveDuration)
         }
     }
 }

@@ -90,4 +90,24 @@ import Testing
             #expect(archive == ["3001 1 5", "3002 0 0"], "beta's copy keeps 5 days; ITV's only archive is on a stale relation")
         }
     }
+
+    /// A v10 database's channels are listed as before once upgraded, without a sync: the fields shown
+    /// are copied onto the channel (migration v11) from the preferred relation.
+    @Test func aVersion10DatabaseListsItsChannelsWithoutASync() async throws {
+        let rows = Self.v9Channels + """
+            INSERT INTO category (id, kind, name) VALUES (7, 'live', 'UK');
+            UPDATE channel SET category_ids = '[7]';
+            UPDATE channel_relation SET category_id = 7, category_ids = '[7]', stream_icon = 'http://img.example/' || id || '.png',
+              added = '17000000' || id, is_adult = '0';
+            UPDATE channel SET preferred_relation_id = 1 WHERE id = 1;
+            UPDATE channel SET preferred_relation_id = NULL WHERE id = 2;
+            """
+        try await Self.withOldDatabase(upTo: "v10 channel archive", rows: rows) { path in
+            let store = try Store(path: path)
+            let page = try await store.liveListPage(scope: .everything, category: nil, after: 0, limit: 10, into: [String]()) { out, row, _ in
+                out.append("\(row.publicID) \(row.name) \(row.epgChannelID) \(row.streamIcon) \(row.added) \(row.categoryID ?? 0) \(row.group)")
+            }
+            #expect(page.output == ["3001 BBC One bbc1 http://img.example/1.png 170000001 7 UK"], "ITV is not served")
+        }
+    }
 }

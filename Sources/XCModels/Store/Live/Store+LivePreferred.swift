@@ -3,8 +3,8 @@ import GRDB
 extension Store {
     /// The live part of `recomputePreferredRelations`, by the same rule as titles: each channel's
     /// preferred relation (live, enabled account, category not disabled for that account; admission
-    /// order), its categories (the union, less disabled ones), then the served order `position` and the
-    /// live category counts. Skipped on a database whose live tables do not exist yet (the migrations
+    /// order), its categories (the union, less disabled ones), the fields clients see (`ServedChannel`),
+    /// then the served order `position` and the live category counts. Skipped on a database whose live tables do not exist yet (the migrations
     /// before `i12-live` recompute too).
     ///
     /// The order is the providers' own: categories as the best account lists them (its
@@ -30,6 +30,7 @@ extension Store {
                   AND NOT EXISTS (SELECT 1 FROM account_category ac
                                   WHERE ac.account_id = r.account_id AND ac.category_id = j.value AND ac.enabled = 0)), '[]');
             """)
+        try recomputeServedChannels(db)
         try db.execute(sql: """
             WITH account_rank AS (
                 SELECT a.id AS account_id, ROW_NUMBER() OVER (ORDER BY \(AdmissionOrder.sql())) AS n FROM account a
@@ -43,7 +44,7 @@ extension Store {
                 JOIN account_rank ar ON ar.account_id = r.account_id
                 LEFT JOIN category_rank cr ON cr.category_id = COALESCE(r.category_id, json_extract(c.category_ids, '$[0]'))
             )
-            UPDATE channel SET position = ordered.n FROM ordered WHERE ordered.id = channel.id;
+            UPDATE channel SET position = ordered.n FROM ordered WHERE ordered.id = channel.id AND channel.position != ordered.n;
             UPDATE category SET titles = counted.n FROM (
                 SELECT j.value AS id, COUNT(*) AS n FROM channel t, json_each(t.category_ids) j
                 WHERE t.preferred_relation_id IS NOT NULL GROUP BY j.value
