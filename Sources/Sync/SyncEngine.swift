@@ -94,6 +94,9 @@ public final class SyncEngine: Sendable {
         let started = ContinuousClock.now
         let emit: @Sendable (SyncProgress) -> Void = progress ?? { _ in }
         var report = SyncReport()
+        let store = store
+        // An optimization only: a sync whose writer keeps the small cache is slower, not wrong.
+        let writerCache = try? await store.growWriterCache()
         for account in accounts {
             if Task.isCancelled {
                 report.cancelled = true
@@ -108,9 +111,13 @@ public final class SyncEngine: Sendable {
             }
         }
         emit(.finishing)
-        // Shielded from cancellation: the batches a cancelled run committed must be served consistently.
-        let store = store
-        try await Task { try await store.recomputePreferredRelations() }.value
+        // Shielded from cancellation: the batches a cancelled run committed must be served consistently,
+        // and the writer's cache is given back either way.
+        try await Task {
+            let recomputed = await Task { try await store.recomputePreferredRelations() }.result
+            if let writerCache { try? await store.restoreWriterCache(writerCache) }
+            _ = try recomputed.get()
+        }.value
         if options.prune && !report.cancelled { report.pruned = try await prune() }
         report.seconds = started.duration(to: .now).inSeconds
         return report

@@ -41,6 +41,33 @@ public struct SeriesRelationToFetch: Sendable {
 }
 
 extension Store {
+    /// The page cache of the writer connection while a sync runs, in KiB (64 MiB).
+    ///
+    /// A new film is looked up in, and inserted into, the indexes of `movie` by name and ids, in the
+    /// random order of the provider's list. With SQLite's default cache (2 MiB) those index pages are
+    /// read back from the file and spilled to the WAL again and again within one batch; 64 MiB holds
+    /// them for a 100,000-film catalog (measured: a third less SQLite CPU at 100,000 films). The writer
+    /// gets its own size back after the sync (`restoreWriterCache`), so a server between syncs keeps
+    /// SQLite's default.
+    static let syncCacheKiB = 65_536
+
+    /// Grows the writer's page cache for a sync; returns the size to give back to `restoreWriterCache`.
+    public func growWriterCache() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in
+            let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = \(-Self.syncCacheKiB)")
+            return previous
+        }
+    }
+
+    /// Gives the writer its page cache size back (and the memory of the pages beyond it).
+    public func restoreWriterCache(_ size: Int) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = \(size)")
+            try db.execute(sql: "PRAGMA shrink_memory")
+        }
+    }
+
     /// Imports one account's categories of one kind in one transaction. Categories of one kind merge
     /// across accounts by exact name: clients see one "Action". A category an admin disabled for an
     /// account stays disabled; titles may name categories the list no longer has, so the earlier

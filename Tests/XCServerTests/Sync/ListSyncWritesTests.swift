@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Sync
+import Synchronization
 import Testing
 @testable import XCModels
 @testable import XCServerKit
@@ -55,4 +56,18 @@ import Testing
         }
     }
 
+    @Test func theWritersPageCacheIsGivenBackAfterASync() async throws {
+        try await TestEnvironment.with(sync: false) { env in
+            let sqliteDefault = try await env.store.testRead { db in try Int.fetchOne(db, sql: "PRAGMA cache_size")! }
+            let report = try await env.services.sync.run(options: SyncOptions(episodes: false))
+            #expect(!report.failed, "\(report.text)")
+            let writer = Mutex<Int?>(nil)
+            try await env.store.testWrite { db in
+                let size = try Int.fetchOne(db, sql: "PRAGMA cache_size")
+                writer.withLock { $0 = size }
+            }
+            #expect(writer.withLock { $0 } == sqliteDefault, "a server between syncs keeps SQLite's default cache")
+            #expect(sqliteDefault != -Store.syncCacheKiB)
+        }
+    }
 }
