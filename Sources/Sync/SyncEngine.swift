@@ -96,7 +96,7 @@ public final class SyncEngine: Sendable {
         var report = SyncReport()
         let store = store
         // An optimization only: a sync whose writer keeps the small cache is slower, not wrong.
-        let writerCache = try? await store.growWriterCache()
+        try? await store.growWriterCache()
         for account in accounts {
             if Task.isCancelled {
                 report.cancelled = true
@@ -115,7 +115,7 @@ public final class SyncEngine: Sendable {
         // and the writer's cache is given back either way.
         try await Task {
             let recomputed = await Task { try await store.recomputePreferredRelations() }.result
-            if let writerCache { try? await store.restoreWriterCache(writerCache) }
+            try? await store.restoreWriterCache()
             _ = try recomputed.get()
         }.value
         if options.prune && !report.cancelled { report.pruned = try await prune() }

@@ -46,22 +46,21 @@ extension Store {
     /// A new film is looked up in, and inserted into, the indexes of `movie` by name and ids, in the
     /// random order of the provider's list. With SQLite's default cache (2 MiB) those index pages are
     /// read back from the file and spilled to the WAL again and again within one batch; 64 MiB holds
-    /// them for a 100,000-film catalog (measured: a third less SQLite CPU at 100,000 films). The writer
-    /// gets its own size back after the sync (`restoreWriterCache`), so a server between syncs keeps
-    /// SQLite's default.
+    /// them for a 100,000-film catalog (docs/list-sync.md has the measurement). The writer gets the
+    /// default back after the sync (`restoreWriterCache`), so a server between syncs keeps it.
     static let syncCacheKiB = 65_536
 
-    /// Grows the writer's page cache for a sync; returns the size to give back to `restoreWriterCache`.
-    public func growWriterCache() async throws -> Int {
-        try await pool.writeWithoutTransaction { db in
-            let previous = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            try db.execute(sql: "PRAGMA cache_size = \(-Self.syncCacheKiB)")
-            return previous
-        }
+    /// Grows the writer's page cache for a sync.
+    public func growWriterCache() async throws {
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = \(-Self.syncCacheKiB)") }
     }
 
-    /// Gives the writer its page cache size back (and the memory of the pages beyond it).
-    public func restoreWriterCache(_ size: Int) async throws {
+    /// Gives the writer the page cache size of the other connections (SQLite's default), and the
+    /// memory of the pages beyond it. Jobs of different accounts may overlap: the first to end gives
+    /// the cache back and the other goes on slower, never with a wrong result, and never leaves the
+    /// cache grown.
+    public func restoreWriterCache() async throws {
+        let size = try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } ?? -2000
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA cache_size = \(size)")
             try db.execute(sql: "PRAGMA shrink_memory")
