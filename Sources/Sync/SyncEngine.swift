@@ -94,6 +94,9 @@ public final class SyncEngine: Sendable {
         let started = ContinuousClock.now
         let emit: @Sendable (SyncProgress) -> Void = progress ?? { _ in }
         var report = SyncReport()
+        let store = store
+        // An optimization only: a sync whose writer keeps the small cache is slower, not wrong.
+        try? await store.growWriterCache()
         for account in accounts {
             if Task.isCancelled {
                 report.cancelled = true
@@ -108,9 +111,13 @@ public final class SyncEngine: Sendable {
             }
         }
         emit(.finishing)
-        // Shielded from cancellation: the batches a cancelled run committed must be served consistently.
-        let store = store
-        try await Task { try await store.recomputePreferredRelations() }.value
+        // Shielded from cancellation: the batches a cancelled run committed must be served consistently,
+        // and the writer's cache is given back either way.
+        try await Task {
+            let recomputed = await Task { try await store.recomputePreferredRelations() }.result
+            try? await store.restoreWriterCache()
+            _ = try recomputed.get()
+        }.value
         if options.prune && !report.cancelled { report.pruned = try await prune() }
         report.seconds = started.duration(to: .now).inSeconds
         return report
@@ -124,24 +131,18 @@ public final class SyncEngine: Sendable {
         logger.info("[sync] \(account.name): started")
         do {
             var categories = SyncCounts()
-            tracker.phase(.categories)
-            let movieCategories = try await importCategories(client, action: "get_vod_categories", kind: .movie, counts: &categories, tracker: tracker)
-            report.kinds["categories"] = categories
-            try Task.checkCancellation()
-            tracker.phase(.movies)
-            report.kinds["movies"] = try await timed {
-                try await importList(MovieItem.self, client, action: "get_vod_streams", categories: movieCategories, options: options, tracker: tracker)
+            for list in [TitleList.movies, .series] {
+                tracker.phase(.categories)
+                let listCategories = try await importCategories(client, action: list.categoriesAction, kind: list.categoryKind,
+                                                                counts: &categories, tracker: tracker)
+                report.kinds["categories"] = categories
+                try Task.checkCancellation()
+                tracker.phase(list.phase)
+                report.kinds[list.reportKey] = try await timed {
+                    try await importList(list, client, categories: listCategories, options: options, tracker: tracker)
+                }
+                try Task.checkCancellation()
             }
-            try Task.checkCancellation()
-            tracker.phase(.categories)
-            let seriesCategories = try await importCategories(client, action: "get_series_categories", kind: .series, counts: &categories, tracker: tracker)
-            report.kinds["categories"] = categories
-            try Task.checkCancellation()
-            tracker.phase(.series)
-            report.kinds["series"] = try await timed {
-                try await importList(SeriesItem.self, client, action: "get_series", categories: seriesCategories, options: options, tracker: tracker)
-            }
-            try Task.checkCancellation()
             try await syncLive(client, options: options, categories: &categories, report: &report, tracker: tracker)
             if options.episodes {
                 try Task.checkCancellation()
@@ -193,17 +194,17 @@ public final class SyncEngine: Sendable {
         return result
     }
 
-    private func importList<Item: ListItem>(
-        _: Item.Type, _ client: ProviderClient, action: String, categories: CategoryImport.Result, options: SyncOptions,
-        tracker: SyncProgressTracker
+    private func importList(
+        _ list: TitleList, _ client: ProviderClient, categories: CategoryImport.Result, options: SyncOptions, tracker: SyncProgressTracker
     ) async throws -> SyncCounts {
+        let action = list.listAction
         let accountID = client.account.id!
         let now = Self.now
         let logger = logger
-        var importer = try await TitleListImport<Item>(
-            store: store, accountID: accountID, categories: categories.map, disabledCategories: categories.disabled,
+        var importer = try await TitleListImport(
+            list, store: store, accountID: accountID, categories: categories.map, disabledCategories: categories.disabled,
             now: now, logger: logger)
-        let kind = Item.reportKey
+        let kind = list.reportKey
         var seen = 0
         var done = 0
         tracker.update(kind, done: 0, total: 0, counts: importer.counts)

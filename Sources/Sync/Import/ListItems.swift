@@ -1,18 +1,61 @@
 import XCModels
 
-/// An item of a provider's title list (`get_vod_streams`, `get_series`), read leniently.
-protocol ListItem: Sendable {
-    static var reportKey: String { get }
-    static var kind: TitleKind { get }
-    /// The provider's name of the item's id (in skip reasons).
-    static var providerIDKey: String { get }
+/// What differs between the title lists (`get_vod_streams`, `get_series`): a value, so the sync runs
+/// both through one path (`SyncEngine.importList`, `TitleListImport`, `TitleItem`).
+struct TitleList: Sendable {
+    /// The key of the list's counts in the sync report.
+    var reportKey: String
+    var kind: TitleKind
+    var categoryKind: CatalogKind
+    var phase: SyncPhase
+    var categoriesAction: String
+    var listAction: String
+    /// The item's id key in the provider's list, and its name in skip reasons.
+    var idKey: String
+    var idName: String
+    /// The kind's own fields of an item, from its provider object, name and identity.
+    var listing: @Sendable (ProviderObject, String, TitleIdentity) -> ListedTitle.Listing
 
-    var providerID: Int { get }
-    var identity: TitleIdentity { get }
-    var providerCategoryIDs: [String] { get }
-    var listing: ListedTitle.Listing { get }
+    static let movies = TitleList(
+        reportKey: "movies", kind: .movie, categoryKind: .movie, phase: .movies, categoriesAction: "get_vod_categories",
+        listAction: "get_vod_streams", idKey: "stream_id", idName: "stream_id"
+    ) { item, name, identity in
+        let isAdult = item.string("is_adult")
+        return .movie(MovieListing(
+            containerExtension: item.optionalString("container_extension") ?? "mp4", name: name,
+            streamIcon: item.string("stream_icon", "cover"), rating: item.string("rating"), rating5based: item.rating5,
+            added: item.string("added"), isAdult: isAdult.isEmpty ? "0" : isAdult, tmdb: identity.tmdb ?? "",
+            trailer: item.string("trailer", "youtube_trailer")))
+    }
 
-    init(object: ProviderObject) throws(SkipReason)
+    static let series = TitleList(
+        reportKey: "series", kind: .series, categoryKind: .series, phase: .series, categoriesAction: "get_series_categories",
+        listAction: "get_series", idKey: "series_id", idName: "provider_series_id"
+    ) { item, name, identity in
+        let backdrops = ProviderValue.array(item.stringList("backdrop_path").map(ProviderValue.string)).jsonText
+        return .series(SeriesListing(
+            name: name, cover: item.string("cover"), plot: item.string("plot"), cast: item.string("cast"),
+            director: item.string("director"), genre: item.string("genre"), releaseDate: item.string("releaseDate", "release_date"),
+            lastModified: item.string("last_modified"), rating: item.string("rating"), rating5based: item.rating5,
+            backdropPath: backdrops, youtubeTrailer: item.string("youtube_trailer"), tmdb: identity.tmdb ?? "",
+            episodeRunTime: item.string("episode_run_time")))
+    }
+}
+
+/// An item of a provider's title list, read leniently.
+struct TitleItem {
+    var providerID: Int
+    var identity: TitleIdentity
+    var providerCategoryIDs: [String]
+    var listing: ListedTitle.Listing
+
+    init(object item: ProviderObject, of list: TitleList) throws(SkipReason) {
+        providerID = try item.providerID(list.idKey)
+        let name = item.string("name", "title")
+        identity = item.identity(name: name)
+        providerCategoryIDs = item.categoryIDs
+        listing = list.listing(item, name, identity)
+    }
 }
 
 /// Why an item was left out of the catalog; counted by reason in the sync report.
@@ -33,55 +76,6 @@ extension ProviderObject {
     var rating5: Double {
         if let value = double("rating_5based") { return value }
         return (double("rating") ?? 0) / 2
-    }
-}
-
-struct MovieItem: ListItem {
-    static let reportKey = "movies"
-    static let kind = TitleKind.movie
-    static let providerIDKey = "stream_id"
-
-    var providerID: Int
-    var identity: TitleIdentity
-    var providerCategoryIDs: [String]
-    var listing: ListedTitle.Listing
-
-    init(object item: ProviderObject) throws(SkipReason) {
-        providerID = try item.providerID("stream_id")
-        let name = item.string("name", "title")
-        identity = item.identity(name: name)
-        providerCategoryIDs = item.categoryIDs
-        let isAdult = item.string("is_adult")
-        listing = .movie(MovieListing(
-            containerExtension: item.optionalString("container_extension") ?? "mp4", name: name,
-            streamIcon: item.string("stream_icon", "cover"), rating: item.string("rating"), rating5based: item.rating5,
-            added: item.string("added"), isAdult: isAdult.isEmpty ? "0" : isAdult, tmdb: identity.tmdb ?? "",
-            trailer: item.string("trailer", "youtube_trailer")))
-    }
-}
-
-struct SeriesItem: ListItem {
-    static let reportKey = "series"
-    static let kind = TitleKind.series
-    static let providerIDKey = "provider_series_id"
-
-    var providerID: Int
-    var identity: TitleIdentity
-    var providerCategoryIDs: [String]
-    var listing: ListedTitle.Listing
-
-    init(object item: ProviderObject) throws(SkipReason) {
-        providerID = try item.providerID("series_id")
-        let name = item.string("name", "title")
-        identity = item.identity(name: name)
-        providerCategoryIDs = item.categoryIDs
-        let backdrops = ProviderValue.array(item.stringList("backdrop_path").map(ProviderValue.string)).jsonText
-        listing = .series(SeriesListing(
-            name: name, cover: item.string("cover"), plot: item.string("plot"), cast: item.string("cast"),
-            director: item.string("director"), genre: item.string("genre"), releaseDate: item.string("releaseDate", "release_date"),
-            lastModified: item.string("last_modified"), rating: item.string("rating"), rating5based: item.rating5,
-            backdropPath: backdrops, youtubeTrailer: item.string("youtube_trailer"), tmdb: identity.tmdb ?? "",
-            episodeRunTime: item.string("episode_run_time")))
     }
 }
 

@@ -25,17 +25,22 @@ public struct TitleIdentity: Sendable, Equatable {
     public var nameYearKey: String { "\(nameKey)|\(year.map(String.init) ?? "")" }
 
     public static func cleanTMDB(_ raw: String?) -> String? {
-        guard let value = raw?.trimmingCharacters(in: .whitespaces), !value.isEmpty, value != "0",
-              value.allSatisfy(\.isNumber)
+        guard let value = raw.map(trimmed), !value.isEmpty, value != "0",
+              NameScan.isASCIIDigits(value) || value.allSatisfy(\.isNumber)
         else { return nil }
         return String(value.drop(while: { $0 == "0" }))
     }
 
     public static func cleanIMDB(_ raw: String?) -> String? {
-        guard let value = raw?.trimmingCharacters(in: .whitespaces).lowercased(), value.hasPrefix("tt"),
-              value.count > 2, value.dropFirst(2).allSatisfy(\.isNumber)
+        guard let value = raw.map(trimmed)?.lowercased(), value.hasPrefix("tt"), value.count > 2,
+              NameScan.isASCIIDigits(value.dropFirst(2)) || value.dropFirst(2).allSatisfy(\.isNumber)
         else { return nil }
         return value
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)`, without Foundation for ASCII text.
+    private static func trimmed(_ text: String) -> Substring {
+        NameScan.trimmedASCII(text) ?? Substring(text.trimmingCharacters(in: .whitespaces))
     }
 
     private static let qualityTags: Set<String> = [
@@ -45,9 +50,10 @@ public struct TitleIdentity: Sendable, Equatable {
     /// Lowercases, drops a leading language tag (`EN - `, `|EN| `, `[EN] `), a trailing year (returned),
     /// quality tags, and collapses everything that is not a letter or digit into single spaces.
     public static func normalizedName(_ raw: String) -> (key: String, year: Int?) {
-        var name = Substring(raw.lowercased().trimmingCharacters(in: .whitespaces))
+        var name = trimmed(raw.lowercased())
         name = dropLanguageTag(name)
-        var words = name.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+        var words = NameScan.lowercasedWordsASCII(name)
+            ?? name.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
         var year: Int?
         while let last = words.last, qualityTags.contains(last) { words.removeLast() }
         if words.count > 1, let last = words.last, last.count == 4, let value = Int(last), (1900...2100).contains(value) {

@@ -47,10 +47,11 @@ public struct VariantKey: Sendable, Hashable, CustomStringConvertible {
     /// Reads the key from a provider's name.
     public init(name raw: String) {
         self.init()
-        let name = raw.trimmingCharacters(in: .whitespaces)
+        let name = NameScan.trimmedASCII(raw) ?? Substring(raw.trimmingCharacters(in: .whitespaces))
         let (leading, rest) = VariantKey.leadingTag(name)
         language = leading
-        let words = rest.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+        let words = NameScan.lowercasedWordsASCII(rest)
+            ?? rest.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
         for (index, word) in words.enumerated() {
             if let quality = VariantKey.qualityWords[word], quality < self.quality { self.quality = quality }
             if VariantKey.hdrWords.contains(word) { hdr = true }
@@ -121,8 +122,9 @@ public struct VariantKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `|FR| x`, `[FR] x`, `FR - x`, `FR: x`, `FR | x`: the tag and the rest of the name.
-    static func leadingTag(_ name: String) -> (String?, Substring) {
-        let text = Substring(name)
+    static func leadingTag(_ name: String) -> (String?, Substring) { leadingTag(Substring(name)) }
+
+    static func leadingTag(_ text: Substring) -> (String?, Substring) {
         if let first = text.first, first == "|" || first == "[" || first == "(" {
             let close: Character = first == "|" ? "|" : first == "[" ? "]" : ")"
             if let end = text.dropFirst().firstIndex(of: close),

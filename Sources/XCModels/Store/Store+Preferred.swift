@@ -10,30 +10,43 @@ extension Store {
     /// is no longer in Comedy. Then the category counts (`recomputeCategoryCounts`).
     ///
     /// One bulk statement per table is cheaper than keeping this right row by row during an import, and it
-    /// makes the choice a pure function of the relations, so it cannot drift.
-    static func recomputePreferredRelations(_ db: Database) throws {
+    /// makes the choice a pure function of the relations, so it cannot drift. Only the titles whose choice
+    /// changed are written (the choice is computed once per title, `MATERIALIZED`, then compared): a
+    /// re-sync that changed nothing rewrites no title (docs/list-sync.md, "Write only what changes").
+    /// Returns the number of titles written.
+    @discardableResult
+    static func recomputePreferredRelations(_ db: Database) throws -> Int {
+        var written = 0
         for (title, relation, key) in [("movie", "movie_relation", "movie_id"), ("series", "series_relation", "series_id")] {
             let served = """
-                r.\(key) = \(title).id AND r.stale = 0 AND a.enabled = 1
+                r.\(key) = t.id AND r.stale = 0 AND a.enabled = 1
                 AND NOT EXISTS (SELECT 1 FROM account_category ac
                                 WHERE ac.account_id = r.account_id AND ac.category_id = r.category_id AND ac.enabled = 0)
                 """
             try db.execute(sql: """
-                UPDATE \(title) SET
-                  preferred_relation_id = (
-                    SELECT r.id FROM \(relation) r JOIN account a ON a.id = r.account_id
-                    WHERE \(served) ORDER BY \(AdmissionOrder.sql()), r.id LIMIT 1),
-                  category_ids = COALESCE((
-                    SELECT json_group_array(DISTINCT j.value) FROM \(relation) r JOIN account a ON a.id = r.account_id,
-                      json_each(r.category_ids) j
-                    WHERE \(served)
-                      AND NOT EXISTS (SELECT 1 FROM account_category ac
-                                      WHERE ac.account_id = r.account_id AND ac.category_id = j.value AND ac.enabled = 0)), '[]')
+                WITH chosen AS MATERIALIZED (
+                  SELECT t.id,
+                    (SELECT r.id FROM \(relation) r JOIN account a ON a.id = r.account_id
+                     WHERE \(served) ORDER BY \(AdmissionOrder.sql()), r.id LIMIT 1) AS relation,
+                    COALESCE((
+                      SELECT json_group_array(DISTINCT j.value) FROM \(relation) r JOIN account a ON a.id = r.account_id,
+                        json_each(r.category_ids) j
+                      WHERE \(served)
+                        AND NOT EXISTS (SELECT 1 FROM account_category ac
+                                        WHERE ac.account_id = r.account_id AND ac.category_id = j.value AND ac.enabled = 0)), '[]')
+                      AS categories
+                  FROM \(title) t)
+                UPDATE \(title) SET preferred_relation_id = chosen.relation, category_ids = chosen.categories
+                FROM chosen
+                WHERE \(title).id = chosen.id
+                  AND (\(title).preferred_relation_id IS NOT chosen.relation OR \(title).category_ids IS NOT chosen.categories)
                 """)
+            written += db.changesCount
         }
         try recomputePreferredEpisodes(db, seriesID: nil)
         try recomputeCategoryCounts(db)
         try recomputePreferredChannels(db)
+        return written
     }
 
     /// `category.titles` (served titles clients find in it) and `account_category.titles` (titles the
@@ -75,7 +88,9 @@ extension Store {
             """, arguments: [seriesID])
     }
 
-    public func recomputePreferredRelations() async throws {
+    /// Re-chooses what is served; returns the number of films and series whose choice changed.
+    @discardableResult
+    public func recomputePreferredRelations() async throws -> Int {
         try await pool.write { db in try Self.recomputePreferredRelations(db) }
     }
 

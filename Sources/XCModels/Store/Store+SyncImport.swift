@@ -41,6 +41,32 @@ public struct SeriesRelationToFetch: Sendable {
 }
 
 extension Store {
+    /// The page cache of the writer connection while a sync runs, in KiB (64 MiB).
+    ///
+    /// A new film is looked up in, and inserted into, the indexes of `movie` by name and ids, in the
+    /// random order of the provider's list. With SQLite's default cache (2 MiB) those index pages are
+    /// read back from the file and spilled to the WAL again and again within one batch; 64 MiB holds
+    /// them for a 100,000-film catalog (docs/list-sync.md has the measurement). The writer gets the
+    /// default back after the sync (`restoreWriterCache`), so a server between syncs keeps it.
+    static let syncCacheKiB = 65_536
+
+    /// Grows the writer's page cache for a sync.
+    public func growWriterCache() async throws {
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = \(-Self.syncCacheKiB)") }
+    }
+
+    /// Gives the writer the page cache size of the other connections (SQLite's default), and the
+    /// memory of the pages beyond it. Jobs of different accounts may overlap: the first to end gives
+    /// the cache back and the other goes on slower, never with a wrong result, and never leaves the
+    /// cache grown.
+    public func restoreWriterCache() async throws {
+        let size = try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } ?? -2000
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = \(size)")
+            try db.execute(sql: "PRAGMA shrink_memory")
+        }
+    }
+
     /// Imports one account's categories of one kind in one transaction. Categories of one kind merge
     /// across accounts by exact name: clients see one "Action". A category an admin disabled for an
     /// account stays disabled; titles may name categories the list no longer has, so the earlier
