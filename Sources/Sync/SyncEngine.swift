@@ -95,8 +95,6 @@ public final class SyncEngine: Sendable {
         let emit: @Sendable (SyncProgress) -> Void = progress ?? { _ in }
         var report = SyncReport()
         let store = store
-        // An optimization only: a sync whose writer keeps the small cache is slower, not wrong.
-        try? await store.growWriterCache()
         for account in accounts {
             if Task.isCancelled {
                 report.cancelled = true
@@ -111,13 +109,8 @@ public final class SyncEngine: Sendable {
             }
         }
         emit(.finishing)
-        // Shielded from cancellation: the batches a cancelled run committed must be served consistently,
-        // and the writer's cache is given back either way.
-        try await Task {
-            let recomputed = await Task { try await store.recomputePreferredRelations() }.result
-            try? await store.restoreWriterCache()
-            _ = try recomputed.get()
-        }.value
+        // Shielded from cancellation: the batches a cancelled run committed must be served consistently.
+        try await Task { try await store.recomputePreferredRelations() }.value
         if options.prune && !report.cancelled { report.pruned = try await prune() }
         report.seconds = started.duration(to: .now).inSeconds
         return report
@@ -131,18 +124,30 @@ public final class SyncEngine: Sendable {
         logger.info("[sync] \(account.name): started")
         do {
             var categories = SyncCounts()
-            for list in [TitleList.movies, .series] {
-                tracker.phase(.categories)
-                let listCategories = try await importCategories(client, action: list.categoriesAction, kind: list.categoryKind,
-                                                                counts: &categories, tracker: tracker)
-                report.kinds["categories"] = categories
-                try Task.checkCancellation()
-                tracker.phase(list.phase)
-                report.kinds[list.reportKey] = try await timed {
-                    try await importList(list, client, categories: listCategories, options: options, tracker: tracker)
+            // The film and series lists insert into the title indexes in the provider's order: the writer
+            // gets a bigger page cache for them only (docs/list-sync.md), never for the guide, whose
+            // import is held to a memory bound. An optimization: a failure to grow it is no failure.
+            try? await store.growWriterCache()
+            var listsFailure: (any Error)?
+            do {
+                for list in [TitleList.movies, .series] {
+                    tracker.phase(.categories)
+                    let listCategories = try await importCategories(client, action: list.categoriesAction, kind: list.categoryKind,
+                                                                    counts: &categories, tracker: tracker)
+                    report.kinds["categories"] = categories
+                    try Task.checkCancellation()
+                    tracker.phase(list.phase)
+                    report.kinds[list.reportKey] = try await timed {
+                        try await importList(list, client, categories: listCategories, options: options, tracker: tracker)
+                    }
+                    try Task.checkCancellation()
                 }
-                try Task.checkCancellation()
+            } catch {
+                listsFailure = error
             }
+            // Shielded from cancellation: a cancelled sync gives the cache back too.
+            await Task { [store] in try? await store.restoreWriterCache() }.value
+            if let listsFailure { throw listsFailure }
             try await syncLive(client, options: options, categories: &categories, report: &report, tracker: tracker)
             if options.episodes {
                 try Task.checkCancellation()

@@ -41,28 +41,32 @@ public struct SeriesRelationToFetch: Sendable {
 }
 
 extension Store {
-    /// The page cache of the writer connection while a sync runs, in KiB (64 MiB).
+    /// The page cache of the writer connection while a sync imports the film and series lists, in KiB
+    /// (32 MiB: as fast as 64 MiB for 100,000 films in docs/list-sync.md's measurement, at half the memory).
     ///
     /// A new film is looked up in, and inserted into, the indexes of `movie` by name and ids, in the
     /// random order of the provider's list. With SQLite's default cache (2 MiB) those index pages are
     /// read back from the file and spilled to the WAL again and again within one batch; 64 MiB holds
     /// them for a 100,000-film catalog (docs/list-sync.md has the measurement). The writer gets the
-    /// default back after the sync (`restoreWriterCache`), so a server between syncs keeps it.
-    static let syncCacheKiB = 65_536
+    /// default back after the lists (`restoreWriterCache`), so the guide import and a server between
+    /// syncs keep it.
+    static let syncCacheKiB = 32_768
 
     /// Grows the writer's page cache for a sync.
     public func growWriterCache() async throws {
         try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = \(-Self.syncCacheKiB)") }
     }
 
-    /// Gives the writer the page cache size of the other connections (SQLite's default), and the
-    /// memory of the pages beyond it. Jobs of different accounts may overlap: the first to end gives
-    /// the cache back and the other goes on slower, never with a wrong result, and never leaves the
-    /// cache grown.
+    /// The writer's page cache between syncs, in KiB: SQLite's default, the size it opens with (readers
+    /// have their own, `readerCacheKB`).
+    static let writerCacheKiB = 2000
+
+    /// Gives the writer its page cache size between syncs, and the memory of the pages beyond it. Jobs
+    /// of different accounts may overlap: the first to end gives the cache back and the other goes on
+    /// slower, never with a wrong result, and never leaves the cache grown.
     public func restoreWriterCache() async throws {
-        let size = try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } ?? -2000
         try await pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA cache_size = \(size)")
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
             try db.execute(sql: "PRAGMA shrink_memory")
         }
     }

@@ -58,7 +58,12 @@ import Testing
 
     @Test func theWritersPageCacheIsGivenBackAfterASync() async throws {
         try await TestEnvironment.with(sync: false) { env in
-            let sqliteDefault = try await env.store.testRead { db in try Int.fetchOne(db, sql: "PRAGMA cache_size")! }
+            let opened = Mutex<Int?>(nil)
+            try await env.store.testWrite { db in
+                let size = try Int.fetchOne(db, sql: "PRAGMA cache_size")
+                opened.withLock { $0 = size }
+            }
+            let sqliteDefault = opened.withLock { $0 }
             let report = try await env.services.sync.run(options: SyncOptions(episodes: false))
             #expect(!report.failed, "\(report.text)")
             let writer = Mutex<Int?>(nil)
@@ -67,7 +72,7 @@ import Testing
                 writer.withLock { $0 = size }
             }
             #expect(writer.withLock { $0 } == sqliteDefault, "a server between syncs keeps SQLite's default cache")
-            #expect(sqliteDefault != -Store.syncCacheKiB)
+            #expect(sqliteDefault == -Store.writerCacheKiB && sqliteDefault != -Store.syncCacheKiB)
         }
     }
 }
