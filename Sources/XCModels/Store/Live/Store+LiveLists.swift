@@ -22,31 +22,60 @@ public struct LiveListRow: KeysetRecord, Sendable {
     public var tvArchive: Int
     public var tvArchiveDuration: Int
 
-    /// By index, in `columns`' order: by name, a column lookup per field was an eighth of a
-    /// 30,000-channel render.
+    /// Each field from its column, named by `Column`, which is also what the query selects (in that
+    /// order): read by index, since a by-name lookup per field was an eighth of a 30,000-channel render.
     public init(row: Row) throws {
-        id = row[0]
-        channelID = row[1]
-        publicID = row[2]
-        name = row[3]
-        streamIcon = row[4]
-        epgChannelID = row[5]
-        added = row[6]
-        firstSeen = row[7]
-        isAdult = row[8]
-        categoryID = row[9]
-        categoryIDs = row[10]
-        group = row[11]
-        tvArchive = row[12]
-        tvArchiveDuration = row[13]
+        id = row[Column.position]
+        channelID = row[Column.channelID]
+        publicID = row[Column.publicID]
+        name = row[Column.name]
+        streamIcon = row[Column.streamIcon]
+        epgChannelID = row[Column.epgChannelID]
+        added = row[Column.added]
+        firstSeen = row[Column.firstSeen]
+        isAdult = row[Column.isAdult]
+        categoryID = row[Column.categoryID]
+        categoryIDs = row[Column.categoryIDs]
+        group = row[Column.group]
+        tvArchive = row[Column.tvArchive]
+        tvArchiveDuration = row[Column.tvArchiveDuration]
     }
 
-    /// For a channel aliased `c` and its served category `g`: all on the channel row (`ServedChannel`,
-    /// archive: the best any live relation of the channel offers, `recomputeChannelArchive`).
-    static let columns = """
-        c.position, c.id, c.public_id, c.name, c.stream_icon, c.epg_channel_id, c.added, c.first_seen, c.is_adult,
-        c.category_id, c.category_ids, COALESCE(g.name, ''), c.tv_archive, c.tv_archive_duration
-        """
+    /// The list's columns, for a channel aliased `c` and its served category `g`: all on the channel row
+    /// (`ServedChannel`; archive: the best any live relation of the channel offers,
+    /// `recomputeChannelArchive`). The raw value is the column's place in the SELECT list.
+    enum Column: Int, CaseIterable {
+        case position, channelID, publicID, name, streamIcon, epgChannelID, added, firstSeen, isAdult, categoryID, categoryIDs
+        case group, tvArchive, tvArchiveDuration
+
+        var sql: String {
+            switch self {
+            case .position: "c.position"
+            case .channelID: "c.id"
+            case .publicID: "c.public_id"
+            case .name: "c.name"
+            case .streamIcon: "c.stream_icon"
+            case .epgChannelID: "c.epg_channel_id"
+            case .added: "c.added"
+            case .firstSeen: "c.first_seen"
+            case .isAdult: "c.is_adult"
+            case .categoryID: "c.category_id"
+            case .categoryIDs: "c.category_ids"
+            case .group: "COALESCE(g.name, '')"
+            case .tvArchive: "c.tv_archive"
+            case .tvArchiveDuration: "c.tv_archive_duration"
+            }
+        }
+    }
+
+    static let columns = Column.allCases.map(\.sql).joined(separator: ", ")
+}
+
+extension Row {
+    /// GRDB's fast path (`StatementColumnConvertible`, optionals included: read straight from the statement).
+    fileprivate subscript<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ column: LiveListRow.Column) -> Value {
+        self[column.rawValue]
+    }
 }
 
 /// One copy of a served channel, with what catch-up needs to know about it.
