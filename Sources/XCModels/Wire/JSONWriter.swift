@@ -5,24 +5,24 @@
 /// far cheaper than `JSONEncoder` for a 100,000-title list streamed in chunks.
 public struct JSONWriter: Sendable {
     public var bytes: [UInt8] = []
-    @usableFromInline var needsComma = false
+    private var needsComma = false
 
     public init(capacity: Int = 64 * 1024) {
         bytes.reserveCapacity(capacity)
     }
 
-    @inlinable public mutating func beginObject() { open(UInt8(ascii: "{")) }
-    @inlinable public mutating func endObject() { close(UInt8(ascii: "}")) }
-    @inlinable public mutating func beginArray() { open(UInt8(ascii: "[")) }
-    @inlinable public mutating func endArray() { close(UInt8(ascii: "]")) }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
-    @inlinable mutating func open(_ bracket: UInt8) {
+    private mutating func open(_ bracket: UInt8) {
         separator()
         bytes.append(bracket)
         needsComma = false
     }
 
-    @inlinable mutating func close(_ bracket: UInt8) {
+    private mutating func close(_ bracket: UInt8) {
         bytes.append(bracket)
         needsComma = true
     }
@@ -30,7 +30,7 @@ public struct JSONWriter: Sendable {
     /// Starts a member; the value written next belongs to it.
     /// Byte by byte, no array literal: a literal is an allocation, and a 30,000-channel list writes
     /// 400,000 keys.
-    @inlinable public mutating func key(_ key: StaticString) {
+    public mutating func key(_ key: StaticString) {
         separator()
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -40,29 +40,29 @@ public struct JSONWriter: Sendable {
     }
 
     /// A member whose name is only known at run time (season numbers as keys).
-    @inlinable public mutating func dynamicKey(_ key: String) {
+    public mutating func dynamicKey(_ key: String) {
         separator()
         writeQuoted(key)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    @inlinable public mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         separator()
         writeQuoted(value)
         needsComma = true
     }
 
-    @inlinable public mutating func int(_ value: Int64) {
+    public mutating func int(_ value: Int64) {
         separator()
         appendDigits(value)
         needsComma = true
     }
 
-    @inlinable public mutating func int(_ value: Int) { int(Int64(value)) }
+    public mutating func int(_ value: Int) { int(Int64(value)) }
 
     /// A number as clients expect it: `4.35`, or `4` for a whole value; never NaN or infinity.
-    @inlinable public mutating func double(_ value: Double) {
+    public mutating func double(_ value: Double) {
         separator()
         if !value.isFinite {
             bytes.append(UInt8(ascii: "0"))
@@ -74,67 +74,67 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    @inlinable public mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         separator()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
     /// Pre-encoded JSON (a stored `[1,2]` or `{}`), trusted to be valid.
-    @inlinable public mutating func raw(_ json: String) {
+    public mutating func raw(_ json: String) {
         separator()
         bytes.append(contentsOf: json.utf8)
         needsComma = true
     }
 
-    @inlinable public mutating func member(_ key: StaticString, _ value: String) {
+    public mutating func member(_ key: StaticString, _ value: String) {
         self.key(key)
         string(value)
     }
 
-    @inlinable public mutating func member(_ key: StaticString, _ value: Int64) {
+    public mutating func member(_ key: StaticString, _ value: Int64) {
         self.key(key)
         int(value)
     }
 
-    @inlinable public mutating func member(_ key: StaticString, _ value: Int) {
+    public mutating func member(_ key: StaticString, _ value: Int) {
         self.key(key)
         int(Int64(value))
     }
 
-    @inlinable public mutating func member(_ key: StaticString, _ value: Double) {
+    public mutating func member(_ key: StaticString, _ value: Double) {
         self.key(key)
         double(value)
     }
 
-    @inlinable public mutating func member(_ key: StaticString, raw json: String) {
+    public mutating func member(_ key: StaticString, raw json: String) {
         self.key(key)
         raw(json)
     }
 
     /// Continues a list begun in an earlier chunk: the next value gets its separating comma.
-    @inlinable public mutating func continueList() {
+    public mutating func continueList() {
         needsComma = true
     }
 
     /// Empties the buffer (after handing it to the response), keeping its capacity.
-    @inlinable public mutating func drain() -> [UInt8] {
+    public mutating func drain() -> [UInt8] {
         defer { bytes.removeAll(keepingCapacity: true) }
         return bytes
     }
 
-    @inlinable mutating func separator() {
+    private mutating func separator() {
         if needsComma {
             bytes.append(UInt8(ascii: ","))
             needsComma = false
         }
     }
 
-    @usableFromInline static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The decimal digits of `value`, without the `String` that `String(value)` would allocate (two
     /// numbers a row of a 30,000-channel list).
-    @usableFromInline mutating func appendDigits(_ value: Int64) {
+    private mutating func appendDigits(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var rest = value.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -150,7 +150,7 @@ public struct JSONWriter: Sendable {
 
     /// `value` in quotes, escaped: the runs between characters to escape are copied whole (most strings
     /// have none), not byte by byte.
-    @usableFromInline mutating func writeQuoted(_ value: String) {
+    private mutating func writeQuoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -166,7 +166,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// `\"`, `\\`, `\n`, `\r`, `\t`, or `\u00XX` for another control character.
-    @usableFromInline mutating func appendEscaped(_ byte: UInt8) {
+    private mutating func appendEscaped(_ byte: UInt8) {
         bytes.append(UInt8(ascii: "\\"))
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
