@@ -14,18 +14,21 @@ import XCModels
     /// `xcserver demo` on a free loopback port with its database in `directory`, once it printed its
     /// banner, and the admin token it printed. The caller terminates the child.
     static func start(in directory: URL, timeout: Duration = .seconds(30)) async throws -> (child: SyncCommandTests.Child, port: Int, token: String) {
-        let port = try await FixtureProvider.freePort()
-        let child = try SyncCommandTests.Child(
-            ["demo", "--host", "127.0.0.1", "--port", String(port), "--db", directory.appendingPathComponent("demo.sqlite").path],
-            in: directory)
-        do {
-            try await child.waitForOutput("Ctrl-C stops", timeout: timeout)
-            let token = try #require(child.output.split(separator: "\n").first { $0.contains("Admin API token:") }?
-                .split(separator: " ").last.map(String.init), "no token in:\n\(child.output)")
-            return (child, port, token)
-        } catch {
-            child.process.terminate()
-            throw error
+        try await ServedBinary.onAFreePort { port in
+            let child = try SyncCommandTests.Child(
+                ["demo", "--host", "127.0.0.1", "--port", String(port), "--db", directory.appendingPathComponent("demo.sqlite").path],
+                in: directory)
+            do {
+                try await child.waitForOutput("Ctrl-C stops", timeout: timeout)
+                let token = try #require(child.output.split(separator: "\n").first { $0.contains("Admin API token:") }?
+                    .split(separator: " ").last.map(String.init), "no token in:\n\(child.output)")
+                return (child, port, token)
+            } catch {
+                if child.process.isRunning { child.process.terminate() }
+                _ = try? await child.wait(timeout: .seconds(20))
+                try ServedBinary.PortTaken.check(child)
+                throw error
+            }
         }
     }
 

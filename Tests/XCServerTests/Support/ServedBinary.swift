@@ -18,16 +18,43 @@ struct ServedBinary: Sendable {
     static func start(
         _ command: String, _ arguments: [String], in directory: URL, executable: String? = nil, environment: [String: String] = [:]
     ) async throws -> ServedBinary {
-        let port = try await FixtureProvider.freePort()
-        let child = try SyncCommandTests.Child([command] + arguments + ["--host", "127.0.0.1", "--port", String(port)],
-                                               in: directory, executable: executable, environment: environment)
-        let served = ServedBinary(child: child, port: port)
-        for _ in 0..<600 where child.process.isRunning {
-            if (try? await served.get("/health", timeout: .seconds(5)).status) == 200 { return served }
-            try await Task.sleep(for: .milliseconds(50))
+        try await onAFreePort { port in
+            let child = try SyncCommandTests.Child([command] + arguments + ["--host", "127.0.0.1", "--port", String(port)],
+                                                   in: directory, executable: executable, environment: environment)
+            let served = ServedBinary(child: child, port: port)
+            for _ in 0..<600 where child.process.isRunning {
+                if (try? await served.get("/health", timeout: .seconds(5)).status) == 200 { return served }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if child.process.isRunning { child.process.terminate() }
+            try PortTaken.check(child)
+            throw TestFailure("xcserver \(command) did not answer /health on port \(port):\n\(child.output)\n\(child.errors)")
         }
-        if child.process.isRunning { child.process.terminate() }
-        throw TestFailure("xcserver \(command) did not answer /health on port \(port):\n\(child.output)\n\(child.errors)")
+    }
+
+    /// Runs `attempt` on a port `freePort()` found free, and again on another (three tries in all) when
+    /// it throws `PortTaken`. A port is free when asked, not when the child binds it: `demo` syncs for
+    /// seconds first, and any connection a parallel test opens meanwhile may take that port as its source.
+    static func onAFreePort<T>(_ attempt: (_ port: Int) async throws -> T) async throws -> T {
+        var tries = 0
+        while true {
+            tries += 1
+            do {
+                return try await attempt(try await FixtureProvider.freePort())
+            } catch is PortTaken where tries < 3 {
+                continue
+            }
+        }
+    }
+
+    /// The child ended saying its port was in use (the sentence of `ListenError.portInUse`).
+    struct PortTaken: Error, CustomStringConvertible {
+        let errors: String
+        var description: String { "the port was taken before the child bound it:\n\(errors)" }
+
+        static func check(_ child: SyncCommandTests.Child) throws {
+            if !child.process.isRunning, child.errors.contains("is in use (another xcserver?)") { throw PortTaken(errors: child.errors) }
+        }
     }
 
     func get(_ path: String, headers: [(String, String)] = [], timeout: Duration = .seconds(30)) async throws -> (status: Int, body: [UInt8]) {
