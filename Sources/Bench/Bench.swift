@@ -39,6 +39,7 @@ struct Bench: AsyncParsableCommand {
         if variantSync {
             return try await VariantSyncBench(movies: movies, series: series, runs: runs, work: work).run()
         }
+        if streams.slotsOnly { return StreamBench(options: streams, work: work).slotDecisions() }
         if sockets.socketsOnly { return try await SocketBench(options: sockets, work: work).run() }
         if live.liveOnly { return try await LiveBench(options: live, work: work).run() }
         if liveStream.liveStreamOnly { return try await LiveStreamBench(options: liveStream, work: work).run() }
@@ -124,7 +125,7 @@ struct Bench: AsyncParsableCommand {
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         if let errorLog {
-            FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errorLog)
         }
         let started = ContinuousClock.now

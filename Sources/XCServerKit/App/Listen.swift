@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import XCServerKit
 import NIOCore
 
 /// Runs the HTTP server of `serve` and `demo`: `announce` runs once the listener is bound (never
