@@ -25,6 +25,7 @@ struct StreamBenchOptions: ParsableArguments {
     @Option(help: "How many of the concurrent streams may be opening (waiting for their response head) at once; 0: all at once.")
     var openConcurrency = 0
     @Option(help: "Acquire+release iterations per slot-core run.") var slotIterations = 1_000_000
+    @Flag(help: "Run only the slot-decision figures (the slot core in this process, no HTTP).") var slotsOnly = false
 }
 
 /// The streaming figures of `xcserver-bench`, on a small generated catalog (the catalog part covers size).

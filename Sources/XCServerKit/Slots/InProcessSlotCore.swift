@@ -137,7 +137,8 @@ public final class InProcessSlotCore: SlotCore, SlotLeaseBackend {
                 locked.violations += found
                 events += found.map(SlotEvent.violation)
             }
-            return (value, events, locked.machine.unsharedChannelEnds(in: events, now: now))
+            let unshared = events.contains(where: \.isEnd) ? locked.machine.unsharedChannelEnds(in: events, now: now) : []
+            return (value, events, unshared)
         }
         log.log(events)
         if !events.isEmpty { changes?.notify() }

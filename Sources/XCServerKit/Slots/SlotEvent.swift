@@ -22,4 +22,8 @@ enum SlotEvent: Sendable {
     var isEnd: Bool {
         if case .ended = self { true } else { false }
     }
+
+    var isViolation: Bool {
+        if case .violation = self { true } else { false }
+    }
 }

@@ -11,7 +11,9 @@ struct SlotEventLog: Sendable {
     let backoff: Duration
 
     func log(_ events: [SlotEvent]) {
-        for event in events { log(event) }
+        // Above info only violations make a line: skip formatting the rest (every acquire and release passes here).
+        let quiet = logger.logLevel > .info
+        for event in events where !quiet || event.isViolation { log(event) }
     }
 
     func log(_ event: SlotEvent) {

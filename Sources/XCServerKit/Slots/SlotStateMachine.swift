@@ -144,7 +144,7 @@ struct SlotStateMachine: Sendable {
 
         // Admission, the user's limit first. At the limit, the login's own lingering slots give way, whichever of
         // its devices they are on.
-        table.knownUsers[key.userID] = req.userMaxConnections
+        if table.knownUsers[key.userID] != req.userMaxConnections { table.knownUsers[key.userID] = req.userMaxConnections }
         let userLoad = table.prune(user: key.userID, now: now, events: &events)
         let userNeed = max(0, userLoad - req.userMaxConnections + 1)
         var userVictims: [Int64] = []
@@ -155,7 +155,7 @@ struct SlotStateMachine: Sendable {
             }
         }
 
-        let ordered = req.candidates.filter(\.enabled).sorted(by: SlotCandidate.admissionOrder)
+        let ordered = req.orderedCandidates
         if ordered.isEmpty {
             return refuse(key, .noCandidates, isHead: req.isHead, events: &events)
         }
@@ -221,7 +221,8 @@ struct SlotStateMachine: Sendable {
     ) -> (SlotCandidate, [Int64])? {
         var usable: [SlotCandidate] = []
         for c in ordered where !table.isBackedOff(c.accountID, now: now) {
-            let remaining = table.capacitySlots(c, now: now, events: &events).filter { !ending.contains($0) }
+            let slots = table.capacitySlots(c, now: now, events: &events)
+            let remaining = ending.isEmpty ? slots : slots.filter { !ending.contains($0) }
             if table.load(of: remaining) < c.maxConnections { return (c, []) }
             usable.append(c)
         }

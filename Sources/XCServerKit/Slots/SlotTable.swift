@@ -1,35 +1,73 @@
 import Foundation
 
 /// One slot: one viewing in progress (docs/slots.md, "Terms").
+///
+/// A value, copied into every event of a decision and out of the table at each look-up, so what it holds by
+/// reference sits in two immutable boxes: copying a record costs two retains, not one per string and array
+/// (the slot bench's decisions spent a fifth of their time copying records before). The fixed part never
+/// changes; the route changes only on failover, which replaces its box.
 struct SlotRecord: Sendable {
+    private final class Fixed: Sendable {
+        let key: ViewerKey
+        let candidates: [SlotCandidate]
+        let createdAt: ContinuousClock.Instant
+        let linger: Duration
+
+        init(key: ViewerKey, candidates: [SlotCandidate], createdAt: ContinuousClock.Instant, linger: Duration) {
+            self.key = key
+            self.candidates = candidates
+            self.createdAt = createdAt
+            self.linger = linger
+        }
+    }
+
+    private final class Route: Sendable {
+        let candidate: SlotCandidate
+        let failedAccounts: [Int64]
+
+        init(candidate: SlotCandidate, failedAccounts: [Int64]) {
+            self.candidate = candidate
+            self.failedAccounts = failedAccounts
+        }
+    }
+
     let id: Int64
-    let key: ViewerKey
-    var candidate: SlotCandidate
-    /// The enabled candidates of the creating request, in admission order: where failover may go.
-    let candidates: [SlotCandidate]
-    /// Accounts that failed this viewing before its head; failover never returns to them.
-    var failedAccounts: [Int64] = []
+    private let fixed: Fixed
+    private var route: Route
     var inFlight = 1
     var headDelivered = false
-    let createdAt: ContinuousClock.Instant
     var lastActivity: ContinuousClock.Instant
     /// When in-flight last dropped to 0: the linger runs from here, not from creation.
     var idleSince: ContinuousClock.Instant?
     var bytes: Int64 = 0
+
+    var key: ViewerKey { fixed.key }
+    /// The enabled candidates of the creating request, in admission order: where failover may go.
+    var candidates: [SlotCandidate] { fixed.candidates }
+    var createdAt: ContinuousClock.Instant { fixed.createdAt }
     /// How long the slot lingers after its last request: the grace period, or the shorter live linger.
-    let linger: Duration
+    var linger: Duration { fixed.linger }
+
+    /// The relation the viewing fetches from.
+    var candidate: SlotCandidate {
+        get { route.candidate }
+        set { route = Route(candidate: newValue, failedAccounts: route.failedAccounts) }
+    }
+
+    /// Accounts that failed this viewing before its head; failover never returns to them.
+    var failedAccounts: [Int64] {
+        get { route.failedAccounts }
+        set { route = Route(candidate: route.candidate, failedAccounts: newValue) }
+    }
 
     init(
         id: Int64, key: ViewerKey, candidate: SlotCandidate, candidates: [SlotCandidate],
         createdAt: ContinuousClock.Instant, linger: Duration = .seconds(10)
     ) {
         self.id = id
-        self.key = key
-        self.candidate = candidate
-        self.candidates = candidates
-        self.createdAt = createdAt
+        fixed = Fixed(key: key, candidates: candidates, createdAt: createdAt, linger: linger)
+        route = Route(candidate: candidate, failedAccounts: [])
         self.lastActivity = createdAt
-        self.linger = linger
     }
 
     /// A slot whose linger deadline has passed is ended for every decision, removed or not.
@@ -61,7 +99,7 @@ struct SlotRecord: Sendable {
 /// Loads are derived: an account's load is the number of live slots in its list, a user's likewise. There is no
 /// counter that could drift away from the slots it counts (the "ghost connections" of counter-based designs).
 struct SlotTable: Sendable {
-    struct KnownAccount: Sendable {
+    struct KnownAccount: Sendable, Equatable {
         var name: String
         var maxConnections: Int
         var group: String?
@@ -133,15 +171,27 @@ struct SlotTable: Sendable {
     /// The slots that count against `c`'s limit, its expired ones ended first.
     mutating func capacitySlots(_ c: SlotCandidate, now: ContinuousClock.Instant, events: inout [SlotEvent]) -> [Int64] {
         remember(c)
+        guard c.capacityGroup != nil else {
+            // The common case, without the member list: every admission passes here.
+            prune(\.byAccount, c.accountID, now: now, events: &events)
+            return byAccount[c.accountID] ?? []
+        }
         return capacityMembers(c).flatMap { account -> [Int64] in
             prune(\.byAccount, account, now: now, events: &events)
             return byAccount[account] ?? []
         }
     }
 
-    /// The upstream connections the slots `ids` hold.
+    /// The upstream connections the slots `ids` hold: one per film-like slot, one per distinct channel
+    /// upstream among live ones (a set only when there are live slots: this runs in every admission).
     func load(of ids: [Int64]) -> Int {
-        Set(ids.compactMap { slots[$0]?.upstream }).count
+        var own = 0
+        var channels: Set<SlotRecord.Upstream> = []
+        for id in ids {
+            guard let kind = slots[id]?.key.kind else { continue }
+            if kind.isLive { channels.insert(slots[id]!.upstream) } else { own += 1 }
+        }
+        return own + channels.count
     }
 
     /// A live slot of the channel `contentID` watched as `kind` (TS or HLS) on one of `relations`, any
@@ -179,7 +229,8 @@ struct SlotTable: Sendable {
     }
 
     mutating func remember(_ c: SlotCandidate) {
-        knownAccounts[c.accountID] = KnownAccount(name: c.accountName, maxConnections: c.maxConnections, group: c.capacityGroup)
+        let known = KnownAccount(name: c.accountName, maxConnections: c.maxConnections, group: c.capacityGroup)
+        if knownAccounts[c.accountID] != known { knownAccounts[c.accountID] = known }
     }
 
     mutating func end(_ id: Int64, cause: SlotEvent.EndCause, at now: ContinuousClock.Instant, events: inout [SlotEvent]) {

@@ -107,6 +107,16 @@ public struct SlotRequest: Sendable {
     }
 }
 
+extension SlotRequest {
+    /// The enabled candidates in admission order. The stream routes pass them already so (the store sorts by
+    /// the same rule), and then this is the request's own array, with nothing copied or sorted per admission.
+    var orderedCandidates: [SlotCandidate] {
+        let inOrder = candidates.allSatisfy(\.enabled)
+            && zip(candidates, candidates.dropFirst()).allSatisfy { !SlotCandidate.admissionOrder($1, $0) }
+        return inOrder ? candidates : candidates.filter(\.enabled).sorted(by: SlotCandidate.admissionOrder)
+    }
+}
+
 /// Why a request gets no slot (or a slot cannot move). Each case maps to a status the route sends with `message`
 /// as a short text body, so the viewer learns what to do instead of staring at a spinner.
 public enum SlotRefusal: Error, Sendable, Equatable {

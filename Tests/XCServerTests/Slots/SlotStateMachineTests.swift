@@ -212,4 +212,35 @@ struct SlotStateMachineTests {
         #expect(logs.lines(containing: "[slots] zapped lingering slot 1 for user 1 @ 192.0.2.10 movie 10007 on 'alpha' (account 1, relation 100) to admit movie 20008 from 192.0.2.11").count == 1)
         #expect(logs.lines(containing: "[slots] ended slot 1").first?.hasSuffix("after 3.0s, 0 bytes sent: zapped") == true)
     }
+    /// The routes pass candidates in admission order and the machine then takes them as they are; any other
+    /// order, or a disabled candidate, is still sorted and filtered (admission and failover alike).
+    @Test func candidatesInAnyOrderAreAdmittedInAdmissionOrderAndDisabledOnesNever() throws {
+        let gamma = slotAccount(3, "gamma", priority: 20, max: 1, enabled: false)
+        let delta = slotAccount(4, "delta", priority: 1, max: 1)
+        var m = machine()
+        let (grant, _) = try admit(&m, request(10001, [delta, beta, gamma, alpha]), at: at(0))
+        #expect(grant.candidate == alpha, "alpha has the highest priority of the enabled candidates")
+        let (first, _) = m.relocate(grant.slotID, from: alpha, reason: .timeout, now: at(1))
+        #expect(first == .success(beta))
+        let (second, _) = m.relocate(grant.slotID, from: beta, reason: .timeout, now: at(2))
+        #expect(second == .success(delta), "failover follows admission order and never goes to the disabled gamma")
+        let (third, _) = m.relocate(grant.slotID, from: delta, reason: .timeout, now: at(3))
+        #expect(third == .failure(.noCandidates))
+
+        let (onlyDisabled, events) = m.admit(request(user: 2, 10002, [gamma]), now: at(4))
+        #expect(onlyDisabled == .failure(.noCandidates))
+        #expect(names(events) == ["refused 10002: no enabled account holds the title"])
+    }
+
+    /// Above info the log writes violations only, and still every one of them.
+    @Test func aQuietEventLogWritesOnlyViolations() throws {
+        let logs = SlotLogCapture()
+        var logger = logs.logger
+        logger.logLevel = .warning
+        var m = machine()
+        let (film, created) = m.admit(request(10007, [alpha]), now: at(0))
+        let lingering = m.release(try film.get().slotID, now: at(1))
+        SlotEventLog(logger: logger, backoff: .seconds(30)).log(created + lingering + [.violation("test violation")])
+        #expect(logs.all.count == 1 && logs.all.first?.contains("[slots] invariant violated: test violation") == true, "\(logs.all)")
+    }
 }
