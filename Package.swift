@@ -27,6 +27,8 @@ let package = Package(
             name: "XCModels",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the list rows read as bytes (LiveListRowView).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -112,6 +112,70 @@ public struct JSONWriter: Sendable {
         raw(json)
     }
 
+    // Renderers of precomposed runs: a list renderer that knows its members writes the constant JSON
+    // between two values (`","name":"`, keys, quotes and commas) in one append, and the values from
+    // the database's bytes (`LiveListRowView`), with no `String` per value. These write exactly what
+    // they are given: no separator, no quotes.
+
+    /// Constant JSON, as is.
+    public mutating func verbatim(_ run: StaticString) {
+        run.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Stored JSON text (a `[1,2]`) or text known to need no escaping (digits), as is; invalid UTF-8 is
+    /// repaired as a `String` of it would be.
+    public mutating func verbatim(text: UnsafeBufferPointer<UInt8>) {
+        if text.allSatisfy({ $0 < 0x80 }) || Self.isValidUTF8(text) {
+            bytes.append(contentsOf: text)
+        } else {
+            bytes.append(contentsOf: String(decoding: text, as: UTF8.self).utf8)
+        }
+    }
+
+    /// The decimal digits of `value`.
+    public mutating func digits(_ value: Int64) {
+        appendDigits(value)
+    }
+
+    /// `text` escaped for inside quotes, as `string` escapes a `String` of it: invalid UTF-8 (which a
+    /// `String` cannot hold) repaired first, so the output is the same.
+    public mutating func escaped(_ text: UnsafeBufferPointer<UInt8>) {
+        let start = bytes.count
+        guard appendEscapedRuns(text), !Self.isValidUTF8(text) else { return }
+        bytes.removeSubrange(start...)
+        var repaired = String(decoding: text, as: UTF8.self)
+        repaired.withUTF8 { _ = appendEscapedRuns($0) }
+    }
+
+    /// Whether `utf8` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
+    /// nothing past U+10FFFF), which is what `String(decoding:as:)` keeps as is.
+    static func isValidUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < utf8.count {
+            let lead = utf8[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var second: ClosedRange<UInt8> = 0x80...0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; second = 0xA0...0xBF
+            case 0xED: length = 3; second = 0x80...0x9F
+            case 0xE1...0xEF: length = 3
+            case 0xF0: length = 4; second = 0x90...0xBF
+            case 0xF4: length = 4; second = 0x80...0x8F
+            case 0xF1...0xF3: length = 4
+            default: return false
+            }
+            guard index + length <= utf8.count, second.contains(utf8[index + 1]) else { return false }
+            for next in utf8[(index + 2)..<(index + length)] where !(0x80...0xBF).contains(next) { return false }
+            index += length
+        }
+        return true
+    }
+
     /// Continues a list begun in an earlier chunk: the next value gets its separating comma.
     public mutating func continueList() {
         needsComma = true
@@ -148,21 +212,29 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// `value` in quotes, escaped: the runs between characters to escape are copied whole (most strings
-    /// have none), not byte by byte.
+    /// `value` in quotes, escaped.
     private mutating func writeQuoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
-        value.withUTF8 { utf8 in
-            var start = 0
-            for index in utf8.indices where utf8[index] < 0x20 || utf8[index] == UInt8(ascii: "\"") || utf8[index] == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                appendEscaped(utf8[index])
-                start = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
+        value.withUTF8 { _ = appendEscapedRuns($0) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `utf8` escaped for inside quotes: the runs between characters to escape are copied whole (most
+    /// strings have none), not byte by byte. True when it holds a byte outside ASCII.
+    private mutating func appendEscapedRuns(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        var seen: UInt8 = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            seen |= byte
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+            appendEscaped(byte)
+            start = index + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        return seen >= 0x80
     }
 
     /// `\"`, `\\`, `\n`, `\r`, `\t`, or `\u00XX` for another control character.

@@ -19,7 +19,8 @@ enum WireFields {
 
     /// A category id for a title listed in none: `"0"`, which no category has (clients put the title in
     /// their catch-all group) and which parses, unlike `""`.
-    static func categoryID(_ id: Int64?) -> String { String(id ?? 0) }
+    static func categoryID(_ id: Int64?) -> String { String(id ?? noCategory) }
+    static let noCategory: Int64 = 0
 
     /// The first plausible release year (1900...2100) among `candidates` (as text: `"1981"`, `"1981.0"`):
     /// the provider's `year` field, then what xcserver read from the title's name or release date.

@@ -69,6 +69,8 @@ public struct LiveListRow: KeysetRecord, Sendable {
     }
 
     static let columns = Column.allCases.map(\.sql).joined(separator: ", ")
+    /// The same columns in the same places, the category's name left empty (no join).
+    static let columnsWithoutGroup = Column.allCases.map { $0 == .group ? "''" : $0.sql }.joined(separator: ", ")
 }
 
 extension Row {
@@ -116,14 +118,28 @@ extension Store {
         scope: CatalogScope, category: Int64?, hideAdult: Bool = false, after: Int64, limit: Int, into output: Output,
         _ add: @escaping @Sendable (inout Output, LiveListRow, Int) -> Void
     ) async throws -> ListPage<Output> {
-        try await listPage(LiveListRow.self, sql: """
-            SELECT \(LiveListRow.columns)
-            FROM channel c LEFT JOIN category g ON g.id = c.category_id
-            WHERE c.position > ?1 AND c.preferred_relation_id IS NOT NULL
-              AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.category_ids) WHERE value = ?2))
-              AND (?4 = 0 OR c.is_adult NOT IN ('1', 'true'))\(scope.titleFilter("c"))
-            ORDER BY c.position LIMIT ?3
-            """, arguments: [after, category, limit, hideAdult || scope.hideAdult], after: after, into: output, add)
+        try await listPage(LiveListRow.self, sql: Self.liveListSQL(scope: scope, group: true),
+                           arguments: Self.liveListArguments(scope: scope, category: category, hideAdult: hideAdult, after: after, limit: limit),
+                           after: after, into: output, add)
+    }
+
+    /// The list's query: one walk of `channel_served_by_position` in served order. Without `group` the
+    /// category's name is not read (`''`, no join): `get_live_streams` does not show it.
+    static func liveListSQL(scope: CatalogScope, group: Bool) -> String {
+        """
+        SELECT \(group ? LiveListRow.columns : LiveListRow.columnsWithoutGroup)
+        FROM channel c\(group ? " LEFT JOIN category g ON g.id = c.category_id" : "")
+        WHERE c.position > ?1 AND c.preferred_relation_id IS NOT NULL
+          AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.category_ids) WHERE value = ?2))
+          AND (?4 = 0 OR c.is_adult NOT IN ('1', 'true'))\(scope.titleFilter("c"))
+        ORDER BY c.position LIMIT ?3
+        """
+    }
+
+    static func liveListArguments(
+        scope: CatalogScope, category: Int64?, hideAdult: Bool, after: Int64, limit: Int
+    ) -> StatementArguments {
+        [after, category, limit, hideAdult || scope.hideAdult]
     }
 
     /// Every live copy of the served channel clients know as `publicID`, within `scope`, in admission
