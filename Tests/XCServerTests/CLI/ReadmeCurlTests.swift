@@ -62,28 +62,20 @@ import Testing
             .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(port)")
         let stdout = directory.appendingPathComponent("curl-out-\(UUID().uuidString)")
         let stderr = directory.appendingPathComponent("curl-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TOKEN": token]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: stdout)
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        try process.run()
+        let process = try Spawned("/bin/bash", ["-c", script], environment: ProcessInfo.processInfo.environment.merging(["TOKEN": token]) { $1 },
+                                  stdout: stdout.path, stderr: stderr.path)
         // Bounded: a wait loop in the README that never ends fails the test instead of hanging it.
         let deadline = ContinuousClock.now + .seconds(120)
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        process.terminate()
+        let status = await process.wait()
         let errors = (try? String(contentsOf: stderr, encoding: .utf8)) ?? ""
         let statuses = errors.components(separatedBy: "\n").compactMap { line -> Int? in
             guard line.hasPrefix("XCSTATUS ") else { return nil }
             return Int(line.dropFirst("XCSTATUS ".count))
         }
         let output = ((try? String(contentsOf: stdout, encoding: .utf8)) ?? "").prefix(400) + "\n" + errors.prefix(400)
-        return (process.terminationStatus, statuses, String(output))
+        return (status, statuses, String(output))
     }
 
     @Test func everyCurlLineRunsInOrderAgainstAFreshDemo() async throws {

@@ -23,48 +23,18 @@ import XCModels
 
     /// A running child with stdout and stderr going to files, so the test can watch its output.
     final class Child: Sendable {
-        let process: Process
+        let process: Spawned
         let stdout: URL
         let stderr: URL
-        /// The exit status once known, and whoever waits for it.
-        final class Exit: Sendable {
-            let state = Mutex<(status: Int32?, waiter: CheckedContinuation<Int32, Never>?)>((nil, nil))
-
-            func finished(_ code: Int32) {
-                state.withLock { state in
-                    state.status = code
-                    state.waiter?.resume(returning: code)
-                    state.waiter = nil
-                }
-            }
-
-            var status: Int32? { state.withLock { $0.status } }
-
-            func wait() async -> Int32 {
-                await withCheckedContinuation { continuation in
-                    state.withLock { state in
-                        if let status = state.status { continuation.resume(returning: status) } else { state.waiter = continuation }
-                    }
-                }
-            }
-        }
-        private let exit = Exit()
 
         /// Runs `executable` (default: the built xcserver) in `directory`, with `environment` added to ours.
         init(_ arguments: [String], in directory: URL, executable: String? = nil, environment: [String: String] = [:]) throws {
             stdout = directory.appendingPathComponent("out-\(UUID().uuidString)")
             stderr = directory.appendingPathComponent("err-\(UUID().uuidString)")
-            _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: try executable ?? SyncCommandTests.executable())
-            process.arguments = arguments
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = try FileHandle(forWritingTo: stdout)
-            process.standardError = try FileHandle(forWritingTo: stderr)
-            process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "info"].merging(environment) { $1 }) { $1 }
-            process.terminationHandler = { [exit] finished in exit.finished(finished.terminationStatus) }
-            try process.run()
+            process = try Spawned(
+                try executable ?? SyncCommandTests.executable(), arguments, in: directory.path,
+                environment: ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "info"].merging(environment) { $1 }) { $1 },
+                stdout: stdout.path, stderr: stderr.path)
         }
 
         var output: String { (try? String(contentsOf: stdout, encoding: .utf8)) ?? "" }
@@ -73,7 +43,7 @@ import XCModels
         func waitForOutput(_ text: String, timeout: Duration = .seconds(30)) async throws {
             let deadline = ContinuousClock.now + timeout
             while !output.contains(text) {
-                guard ContinuousClock.now < deadline, exit.status == nil else {
+                guard ContinuousClock.now < deadline, process.isRunning else {
                     throw TestFailure("no '\(text)' in the output:\n\(output)\n\(errors)")
                 }
                 try await Task.sleep(for: .milliseconds(50))
@@ -83,10 +53,10 @@ import XCModels
         func wait(timeout: Duration = .seconds(30)) async throws -> Int32 {
             let timer = Task { [process] in
                 try await Task.sleep(for: timeout)
-                if process.isRunning { process.terminate() }
+                process.terminate()
             }
             defer { timer.cancel() }
-            return await exit.wait()
+            return await process.wait()
         }
     }
 

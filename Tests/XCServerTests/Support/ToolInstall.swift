@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Runs external programs (ffmpeg, ffprobe, apt-get) from async tests without blocking the cooperative pool:
-/// output goes to temporary files, the end is awaited through the termination handler, and every run is
+/// output goes to temporary files, the end is awaited (`Spawned.wait`), and every run is
 /// bounded (SIGTERM at the timeout, SIGKILL 2 s later).
 enum ExternalTool {
     struct Result: Sendable {
@@ -36,48 +36,20 @@ enum ExternalTool {
         defer { try? FileManager.default.removeItem(at: directory) }
         let outURL = directory.appendingPathComponent("stdout")
         let errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-
         let started = ContinuousClock.now
+        let process = try Spawned(executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+                                  stdout: outURL.path, stderr: errURL.path)
         let state = RunState()
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in
-                if state.finish() { continuation.resume(returning: finished.terminationStatus) }
-            }
-            do {
-                try process.run()
-            } catch {
-                if state.finish() { continuation.resume(throwing: error) }
-                return
-            }
-            let pid = process.processIdentifier
-            Task {
-                // The handler runs after the child is reaped, so until `finished` the pid is still ours.
-                try await Task.sleep(for: timeout)
-                guard !state.finished else { return }
-                state.markTimedOut()
-                kill(pid, SIGTERM)
-                try await Task.sleep(for: .seconds(2))
-                if !state.finished { kill(pid, SIGKILL) }
-            }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            guard process.isRunning else { return }
+            state.markTimedOut()
+            process.terminate()
+            try await Task.sleep(for: .seconds(2))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
+        let status = await process.wait()
+        timer.cancel()
         let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         return Result(status: status, stdout: stdout, stderr: stderr, timedOut: state.timedOut,
@@ -85,12 +57,9 @@ enum ExternalTool {
     }
 
     private final class RunState: Sendable {
-        private let flags = Mutex((finished: false, timedOut: false))
-        /// True for the first caller only.
-        func finish() -> Bool { flags.withLock { f in defer { f.finished = true }; return !f.finished } }
-        var finished: Bool { flags.withLock { $0.finished } }
-        func markTimedOut() { flags.withLock { $0.timedOut = true } }
-        var timedOut: Bool { flags.withLock { $0.timedOut } }
+        private let flag = Mutex(false)
+        func markTimedOut() { flag.withLock { $0 = true } }
+        var timedOut: Bool { flag.withLock { $0 } }
     }
 
     struct FFmpeg: Sendable {
