@@ -147,33 +147,10 @@ public struct JSONWriter: Sendable {
         repaired.withUTF8 { _ = appendEscapedRuns($0) }
     }
 
-    /// Whether `utf8` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
-    /// nothing past U+10FFFF), which is what `String(decoding:as:)` keeps as is.
+    /// Whether `utf8` is well-formed UTF-8, which is what `String(decoding:as:)` keeps as is. The
+    /// standard library's validation (`UTF8Span`), without the copy a `String(validating:)` would make.
     static func isValidUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        while index < utf8.count {
-            let lead = utf8[index]
-            if lead < 0x80 {
-                index += 1
-                continue
-            }
-            let length: Int
-            var second: ClosedRange<UInt8> = 0x80...0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; second = 0xA0...0xBF
-            case 0xED: length = 3; second = 0x80...0x9F
-            case 0xE1...0xEF: length = 3
-            case 0xF0: length = 4; second = 0x90...0xBF
-            case 0xF4: length = 4; second = 0x80...0x8F
-            case 0xF1...0xF3: length = 4
-            default: return false
-            }
-            guard index + length <= utf8.count, second.contains(utf8[index + 1]) else { return false }
-            for next in utf8[(index + 2)..<(index + length)] where !(0x80...0xBF).contains(next) { return false }
-            index += length
-        }
-        return true
+        (try? UTF8Span(validating: utf8.span)) != nil
     }
 
     /// Continues a list begun in an earlier chunk: the next value gets its separating comma.

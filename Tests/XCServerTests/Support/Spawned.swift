@@ -63,9 +63,6 @@ final class Spawned: Sendable {
 
     var isRunning: Bool { state.withLock { $0.status == nil } }
 
-    /// The exit code, or the number of the signal that ended the child; nil while it runs.
-    var status: Int32? { state.withLock { $0.status } }
-
     /// SIGTERM, unless it already ended (then its pid may be someone else's).
     func terminate() {
         if isRunning { kill(processIdentifier, SIGTERM) }
