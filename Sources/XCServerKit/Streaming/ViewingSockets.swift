@@ -22,6 +22,9 @@ final class ViewingSockets: Sendable {
     private let settle: Duration
     private let logger: Logger
     private let entries = Mutex<[Int64: Entry]>([:])
+    /// When each account last had a viewing socket closed here: its next socket waits until `settle` after it.
+    /// Taken inside `entries`' lock, never the other way round.
+    private let closedAt = Mutex<[Int64: ContinuousClock.Instant]>([:])
 
     init(slots: any SlotCore, readBudget: StreamReadBudget, openTimeout: TimeAmount, settle: Duration = .milliseconds(300),
          logger: Logger) {
@@ -39,8 +42,12 @@ final class ViewingSockets: Sendable {
             return socket
         }
         // A zapped viewing's socket is closed only now (it stayed open while the slot lingered): the
-        // provider sees that close a moment later, so the same account's new socket waits the settle time.
-        if await closeEnded().contains(target.candidate.accountID) { try? await Task.sleep(for: settle) }
+        // provider sees that close a moment later, so the same account's new socket waits the settle time,
+        // counted from the close. Also when a sibling request of the new viewing did the closing: it is
+        // still waiting, and this request would otherwise open the viewing's socket at once.
+        await closeEnded()
+        let wait = closedAt.withLock { $0[target.candidate.accountID].map { $0 + settle - .now } } ?? .zero
+        if wait > .zero { try? await Task.sleep(for: wait) }
         let fresh = ViewingSocket(slotID: slotID, target: target, readBudget: readBudget, openTimeout: openTimeout, logger: logger)
         let (socket, replaced) = entries.withLock { e -> (ViewingSocket, ViewingSocket?) in
             if let existing = e[slotID]?.socket, existing.target.candidate.relationID == target.candidate.relationID {
@@ -61,10 +68,25 @@ final class ViewingSockets: Sendable {
         let live = Set(await slots.snapshot().slots.map(\.id))
         let ended: [ViewingSocket] = entries.withLock { e in
             let gone = e.keys.filter { !live.contains($0) && e[$0]!.ownSockets <= 0 }
-            return gone.compactMap { e.removeValue(forKey: $0)?.socket }
+            let sockets = gone.compactMap { e.removeValue(forKey: $0)?.socket }
+            // Marked in the same critical section as the removal: a request that finds nothing to close
+            // after this one took the socket away sees the mark, and waits as well.
+            markClosed(Set(sockets.map(\.target.candidate.accountID)))
+            return sockets
         }
+        let accounts = Set(ended.map(\.target.candidate.accountID))
         for socket in ended { await socket.close() }
-        return Set(ended.map(\.target.candidate.accountID))
+        markClosed(accounts)  // the settle runs from the close itself
+        return accounts
+    }
+
+    private func markClosed(_ accounts: Set<Int64>) {
+        guard !accounts.isEmpty else { return }
+        let now = ContinuousClock.now
+        closedAt.withLock { closed in
+            closed = closed.filter { $0.value + settle > now }
+            for account in accounts { closed[account] = now }
+        }
     }
 
     // MARK: detection (tolerant accounts)
