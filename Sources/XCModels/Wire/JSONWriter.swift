@@ -125,7 +125,7 @@ public struct JSONWriter: Sendable {
     /// Stored JSON text (a `[1,2]`) or text known to need no escaping (digits), as is; invalid UTF-8 is
     /// repaired as a `String` of it would be.
     public mutating func verbatim(text: UnsafeBufferPointer<UInt8>) {
-        if text.allSatisfy({ $0 < 0x80 }) || Self.isValidUTF8(text) {
+        if Self.isValidUTF8(text) {
             bytes.append(contentsOf: text)
         } else {
             bytes.append(contentsOf: String(decoding: text, as: UTF8.self).utf8)

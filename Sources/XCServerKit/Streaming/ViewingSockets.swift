@@ -61,10 +61,9 @@ final class ViewingSockets: Sendable {
         return socket
     }
 
-    /// Closes the sockets of slots that are no longer live; returns the accounts they were on. Called by the
-    /// slot sweeper once a second too.
-    @discardableResult
-    func closeEnded() async -> Set<Int64> {
+    /// Closes the sockets of slots that are no longer live, marking their accounts' close (the settle runs
+    /// from it). Called by the slot sweeper once a second too.
+    func closeEnded() async {
         let live = Set(await slots.snapshot().slots.map(\.id))
         let ended: [ViewingSocket] = entries.withLock { e in
             let gone = e.keys.filter { !live.contains($0) && e[$0]!.ownSockets <= 0 }
@@ -74,10 +73,8 @@ final class ViewingSockets: Sendable {
             markClosed(Set(sockets.map(\.target.candidate.accountID)))
             return sockets
         }
-        let accounts = Set(ended.map(\.target.candidate.accountID))
         for socket in ended { await socket.close() }
-        markClosed(accounts)  // the settle runs from the close itself
-        return accounts
+        markClosed(Set(ended.map(\.target.candidate.accountID)))  // the settle runs from the close itself
     }
 
     private func markClosed(_ accounts: Set<Int64>) {
